@@ -1,0 +1,52 @@
+# campaign: `make run` serves the app with a demo letter; `make test` runs every test.
+VENV    := .venv
+PYTHON  ?= python3
+FLASK   := $(VENV)/bin/flask --app wsgi
+PO      := campaign/translations/nl/LC_MESSAGES/messages.po
+MO      := $(PO:.po=.mo)
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: install run test bench system-libraries translations clean
+
+install: system-libraries $(VENV)/.installed translations
+
+# WeasyPrint draws PDFs with Pango; a machine without it gets it from Debian when we may install.
+system-libraries:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Pango for WeasyPrint (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "WeasyPrint needs Pango: install libpango-1.0-0 and libpangoft2-1.0-0" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(MO)
+
+$(MO): $(PO) $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d campaign/translations -D messages -l nl >/dev/null
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo-if-empty
+	@echo "Serving on http://$(HOST):$(PORT)/ (mail is written to instance/mail/ unless MAIL_SERVER is set)"
+	@$(FLASK) outbox send & sender=$$!; \
+	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench:
+	@echo "No benchmarks yet: 'make bench' is a placeholder until they exist."
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,85 @@
+"""The application factory: create_app() builds a configured Flask app."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+from .config import PROJECT_ROOT
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; `config` (tests) overrides any setting."""
+    instance_path = Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    if config and config.get("INSTANCE_PATH"):
+        instance_path = Path(config["INSTANCE_PATH"])
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(instance_path))
+    if config:
+        app.config.update(config)
+    settings.warn_about_development_defaults(app.config)
+
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    # The embedded mail setting logs confirm links; make sure they reach the console.
+    logger = logging.getLogger("campaign")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import csrf, db, limiter, mail, migrate
+    from .i18n import init_babel
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    init_babel(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import blueprint as api
+    from .letters import blueprint as letters
+
+    app.register_blueprint(letters)
+    app.register_blueprint(api)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .presentation import init_app
+
+    init_app(app)

@@ -1,0 +1,72 @@
+"""GET /api/letters/<slug> and GET /api/letters/<slug>/signatures (README: "JSON API")."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, request
+
+from ..extensions import csrf, db
+from ..links import external_url
+from ..models import Letter, LetterStatus, Signature
+from ..signatories import counts
+from ..timeutil import isoformat_utc
+from . import blueprint
+
+csrf.exempt(blueprint)
+
+MAX_PER_PAGE = 200
+
+
+def _letter(slug: str) -> Letter:
+    letter = db.session.scalar(sa.select(Letter).where(
+        Letter.slug == slug, Letter.status.in_(LetterStatus.PUBLIC)))
+    if letter is None:
+        abort(404)
+    return letter
+
+
+def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        abort(400, description=f"'{name}' must be a whole number of 1 or more")
+    value = int(raw)
+    return min(value, maximum) if maximum else value
+
+
+@blueprint.get("/letters/<slug>")
+def letter(slug: str):
+    found = _letter(slug)
+    return jsonify(slug=found.slug, title=found.title, kind=found.kind, status=found.status,
+                   counts=counts(found).as_dict())
+
+
+def signature_item(signature: Signature) -> dict:
+    return {
+        "name": signature.name,
+        "kind": signature.kind,
+        "role": signature.role,
+        "municipality": signature.municipality,
+        "organisation": signature.organisation,
+        "lead": signature.lead,
+        "verified": signature.verified,
+        "signed_at": isoformat_utc(signature.confirmed_at),
+    }
+
+
+@blueprint.get("/letters/<slug>/signatures")
+def signatures(slug: str):
+    found = _letter(slug)
+    page = _positive_int("page", 1)
+    per_page = _positive_int("per_page", current_app.config["SIGNATURES_PER_PAGE"], MAX_PER_PAGE)
+    rows = db.session.scalars(
+        sa.select(Signature)
+        .where(Signature.letter_id == found.id, Signature.named())
+        .order_by(Signature.confirmed_at, Signature.id)
+        .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    has_next = len(rows) > per_page
+    next_url = None
+    if has_next:
+        extra = {"per_page": per_page} if "per_page" in request.args else {}
+        next_url = external_url("api.signatures", slug=found.slug, page=page + 1, **extra)
+    return jsonify(items=[signature_item(s) for s in rows[:per_page]], next=next_url)

@@ -1,0 +1,171 @@
+"""Flask commands for staff: letters (import, publish, close, invite, export), outbox, demo."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import operations
+from .extensions import db
+from .invitees import parse_invitees
+from .letterfile import LetterFileError, parse_letter_file
+from .models import Letter
+
+letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
+outbox_cli = AppGroup("outbox", help="Send the mail waiting in the outbox.")
+
+STAFF = "cli"
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+
+
+def _letter(slug: str) -> Letter:
+    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
+    if letter is None:
+        raise click.ClickException(f"no letter with slug {slug!r}")
+    return letter
+
+
+def _fail_with_problems(path: str, error: LetterFileError) -> None:
+    db.session.rollback()
+    for problem in error.problems:
+        click.echo(f"{path}: {problem}", err=True)
+    raise click.ClickException(f"{path}: nothing was stored ({len(error.problems)} problem(s))")
+
+
+@letters_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--publish", is_flag=True, help="Open it for signing straight away.")
+def import_command(path: str, publish: bool) -> None:
+    """Import a letter file (Markdown with YAML front matter); print its slug."""
+    try:
+        letter = operations.import_letter(parse_letter_file(_read_text(path)), STAFF)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    if publish:
+        operations.publish_letter(letter, STAFF)
+    db.session.commit()
+    click.echo(letter.slug)
+
+
+@letters_cli.command("publish")
+@click.argument("slug")
+def publish_command(slug: str) -> None:
+    """Open a letter for signing, freezing its text as a version."""
+    try:
+        version = operations.publish_letter(_letter(slug), STAFF)
+    except operations.NotAllowed as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{slug} is open for signing (version {version.number})")
+
+
+@letters_cli.command("close")
+@click.argument("slug")
+def close_command(slug: str) -> None:
+    """Stop accepting signatures."""
+    try:
+        operations.close_letter(_letter(slug), STAFF)
+    except operations.NotAllowed as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{slug} is closed")
+
+
+@letters_cli.command("invite")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False))
+def invite_command(slug: str, path: str) -> None:
+    """Invite the people in a CSV file (name,email,kind,role,municipality,organisation,lead)."""
+    letter = _letter(slug)
+    try:
+        invitees = parse_invitees(_read_text(path), letter.kinds)
+        report = operations.invite(letter, invitees, STAFF)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    except operations.NotAllowed as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
+
+
+@letters_cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="File to write; '-' for standard output (csv and json).")
+def export_command(slug: str, fmt: str, output: str) -> None:
+    """The signed letter as PDF, or every signature (with e-mail and status) as CSV or JSON."""
+    from .exports import csv_chunks, json_chunks
+
+    letter = _letter(slug)
+    if fmt == "pdf":
+        from .pdf import render_letter_pdf
+
+        if output == "-":
+            raise click.ClickException("write the PDF to a file, not to standard output")
+        Path(output).write_bytes(render_letter_pdf(letter))
+    else:
+        chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
+        with click.open_file(output, "w", encoding="utf-8", newline="") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    if output != "-":
+        click.echo(f"wrote {output}")
+
+
+@outbox_cli.command("send")
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+def send_command(once: bool) -> None:
+    """Deliver queued mail, retrying failures with back-off; runs until stopped unless --once."""
+    from .outbox import run_sender, send_due
+
+    if once:
+        click.echo(str(send_due(limit=10_000)))
+    else:
+        click.echo("Sending outbox mail; stop with Ctrl-C.")
+        try:
+            run_sender(current_app.config["OUTBOX_POLL_SECONDS"])
+        except KeyboardInterrupt:
+            pass
+
+
+@click.command("demo")
+@click.option("--signatures", default=60, show_default=True, type=click.IntRange(0, 100_000),
+              help="How many confirmed signatures to add.")
+def demo_command(signatures: int) -> None:
+    """Create a published demo letter with confirmed signatures; print its slug."""
+    from .demo import create_demo_letter
+
+    letter = create_demo_letter(signatures)
+    db.session.commit()
+    click.echo(letter.slug)
+
+
+@click.command("demo-if-empty", hidden=True)
+def demo_if_empty_command() -> None:
+    """Used by `make run`: a demo letter on a database without letters."""
+    from .demo import create_demo_letter
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Letter)):
+        return
+    letter = create_demo_letter(60)
+    db.session.commit()
+    click.echo(f"Demo letter: {current_app.config['BASE_URL']}/letters/{letter.slug}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(letters_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(demo_if_empty_command)

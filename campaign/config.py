@@ -1,0 +1,101 @@
+"""Settings read from the environment, with safe embedded defaults (SQLite, mail to files)."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'campaign.sqlite'}"
+    # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    # Development default: generated once and kept, so links survive a restart.
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _is_development_key(config: dict) -> bool:
+    key_file = Path(config.get("INSTANCE_PATH") or "") / "secret_key"
+    return key_file.is_file() and key_file.read_text().strip() == config["SECRET_KEY"]
+
+
+def from_environment(instance_path: Path) -> dict:
+    """The application's settings, taken from the environment at start-up."""
+    env = os.environ.get
+    mail_port = env("MAIL_PORT", "").strip()
+    return {
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": _secret_key(instance_path),
+        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").strip().rstrip("/"),
+        "MAIL_SERVER": env("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": int(mail_port) if mail_port else 25,
+        "MAIL_USE_TLS": _flag(env("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "campaign@localhost"),
+        "MAIL_DIRECTORY": str(instance_path / "mail"),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "INSTANCE_PATH": str(instance_path),
+    }
+
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "campaign" / "translations"),
+    "LANGUAGES": ("nl", "en"),
+    # Forms are small; anything larger than this is refused with 413.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SIGN_RATE_LIMIT": "20 per hour;5 per minute",
+    "LINK_RATE_LIMIT": "30 per hour",
+    # How long e-mailed links stay valid, in seconds.
+    "CONFIRM_LINK_MAX_AGE": 14 * 24 * 3600,
+    "INVITE_LINK_MAX_AGE": 120 * 24 * 3600,
+    "WITHDRAW_LINK_MAX_AGE": 3 * 365 * 24 * 3600,
+    "OUTBOX_MAX_ATTEMPTS": 10,
+    "OUTBOX_POLL_SECONDS": 2.0,
+    "SIGNATURES_PER_PAGE": 50,
+    # The outbox decides when mail goes out; Flask-Mail must never drop it, not even in tests.
+    "MAIL_SUPPRESS_SEND": False,
+}
+
+
+def warn_about_development_defaults(config: dict) -> None:
+    """Say so when a production-looking setup still runs on a development default."""
+    production_like = config["MAIL_SERVER"] or not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if production_like and not config.get("TESTING") and _is_development_key(config):
+        log.warning(
+            "SECRET_KEY is not set: using the development key in instance/. "
+            "Set SECRET_KEY to the same value on every app process.")

@@ -1,0 +1,161 @@
+"""Public pages: the letter, the sign form, and the confirm, invitation and withdraw links.
+
+Every mailed link opens a page whose button POSTs; a GET never changes anything, because mail
+scanners fetch every link in a message.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+
+from .. import operations
+from ..extensions import db, limiter
+from ..i18n import use_language
+from ..models import Letter, LetterStatus, Signature, SignatureState
+from ..signatories import counts, public_signatories
+from ..tokens import ExpiredLink, InvalidLink, Purpose, matches, read_token, \
+    read_token_ignoring_age
+from . import blueprint
+from .forms import SignForm
+
+
+def _sign_limit() -> str:
+    return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def _link_limit() -> str:
+    return current_app.config["LINK_RATE_LIMIT"]
+
+
+def _public_letter(slug: str) -> Letter:
+    letter = db.session.scalar(sa.select(Letter).where(
+        Letter.slug == slug, Letter.status.in_(LetterStatus.PUBLIC)))
+    if letter is None:
+        abort(404)
+    use_language(letter.language)
+    return letter
+
+
+@blueprint.get("/")
+def index():
+    letters = db.session.scalars(
+        sa.select(Letter)
+        .where(Letter.status.in_((LetterStatus.OPEN, LetterStatus.DELIVERED)))
+        .order_by(Letter.published_at.desc(), Letter.id.desc())).all()
+    return render_template("letters/index.html", letters=letters,
+                           counts={letter.id: counts(letter) for letter in letters})
+
+
+@blueprint.get("/privacy")
+def privacy():
+    return render_template("letters/privacy.html")
+
+
+@blueprint.get("/letters/<slug>")
+def show(slug: str):
+    letter = _public_letter(slug)
+    return render_template("letters/show.html", letter=letter, version=letter.current_version,
+                           counts=counts(letter), signatories=public_signatories(letter))
+
+
+@blueprint.route("/letters/<slug>/sign", methods=["GET", "POST"])
+@limiter.limit(_sign_limit, methods=["POST"])
+def sign(slug: str):
+    letter = _public_letter(slug)
+    if not letter.is_open:
+        return render_template("letters/closed.html", letter=letter), 409
+    form = SignForm(letter.kinds)
+    if form.validate_on_submit():
+        details = operations.SignerDetails(
+            kind=form.kind.data, name=form.name.data, email=form.email.data,
+            role=form.role.data or "", organisation=form.organisation.data or "",
+            municipality=form.municipality.data or "", website=form.website.data or "",
+            public=form.public.data)
+        operations.submit_signature(letter, details)
+        db.session.commit()
+        return redirect(url_for(".check_mail", slug=letter.slug), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("letters/sign.html", letter=letter, form=form), status
+
+
+@blueprint.get("/letters/<slug>/sign/sent")
+def check_mail(slug: str):
+    letter = _public_letter(slug)
+    return render_template("letters/check_mail.html", letter=letter)
+
+
+def _linked_signature(purpose: str, slug: str, token: str) -> Signature:
+    """The signature a mailed link points at, or the page that says why there is none."""
+    letter = _public_letter(slug)
+    try:
+        target = read_token(purpose, token)
+    except ExpiredLink:
+        page = render_template("letters/expired.html", letter=letter, purpose=purpose, token=token)
+        abort(make_response(page, 410))
+    except InvalidLink:
+        abort(404)
+    signature = db.session.get(Signature, target.signature_id)
+    if signature is None or signature.letter_id != letter.id:
+        abort(404)
+    if signature.state != SignatureState.WITHDRAWN and not matches(signature, target):
+        abort(404)
+    return signature
+
+
+def _state_page(signature: Signature, status: int = 200):
+    return render_template("letters/signature_state.html", letter=signature.letter,
+                           signature=signature), status
+
+
+def _confirm_or_show(purpose: str, template: str, slug: str, token: str):
+    signature = _linked_signature(purpose, slug, token)
+    letter = signature.letter
+    if signature.state in (SignatureState.CONFIRMED, SignatureState.WITHDRAWN):
+        return _state_page(signature)
+    if not letter.is_open:
+        return render_template("letters/closed.html", letter=letter), 409
+    if request.method == "POST":
+        operations.confirm_signature(signature)
+        db.session.commit()
+        return _state_page(signature)
+    return render_template(template, letter=letter, signature=signature,
+                           version=letter.current_version)
+
+
+@blueprint.route("/letters/<slug>/confirm/<token>", methods=["GET", "POST"])
+def confirm(slug: str, token: str):
+    return _confirm_or_show(Purpose.CONFIRM, "letters/confirm.html", slug, token)
+
+
+@blueprint.route("/letters/<slug>/invitation/<token>", methods=["GET", "POST"])
+def invitation(slug: str, token: str):
+    return _confirm_or_show(Purpose.INVITE, "letters/invitation.html", slug, token)
+
+
+@blueprint.route("/letters/<slug>/withdraw/<token>", methods=["GET", "POST"])
+def withdraw(slug: str, token: str):
+    signature = _linked_signature(Purpose.WITHDRAW, slug, token)
+    if signature.state == SignatureState.WITHDRAWN:
+        return _state_page(signature)
+    if request.method == "POST":
+        operations.withdraw_signature(signature)
+        db.session.commit()
+        return _state_page(signature)
+    return render_template("letters/withdraw.html", letter=signature.letter, signature=signature)
+
+
+@blueprint.post("/letters/<slug>/<any(confirm, invite, withdraw):purpose>/<token>/renew")
+@limiter.limit(_link_limit)
+def renew(slug: str, purpose: str, token: str):
+    """A new link in place of an expired one, mailed to the address the old one went to."""
+    letter = _public_letter(slug)
+    try:
+        target = read_token_ignoring_age(purpose, token)
+    except InvalidLink:
+        abort(404)
+    signature = db.session.get(Signature, target.signature_id)
+    if signature is not None and signature.letter_id == letter.id and matches(signature, target):
+        operations.resend_link(purpose, signature)
+        db.session.commit()
+    # The same answer whatever happened, as with the sign form.
+    return render_template("letters/check_mail.html", letter=letter, renewed=True)

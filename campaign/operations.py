@@ -1,0 +1,294 @@
+"""The write layer: every state change of letters and signatures, in one function each.
+
+Views, CLI commands and tests call these. They change rows, queue mail and write the audit log
+in the caller's transaction; they flush when they need ids, and leave the commit to the caller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from . import audit
+from .extensions import db
+from .i18n import use_language
+from .letterfile import LetterFile, LetterFileError
+from .links import external_url
+from .models import (Letter, LetterStatus, LetterVersion, Moderation, OutboxMail, OutboxStatus,
+                     Review, Signature, SignatureState, Verification)
+from .outbox import queue_mail
+from .timeutil import utcnow
+from .tokens import Purpose, make_token
+from .verification import mail_domain_matches_website
+
+
+class NotAllowed(Exception):
+    """The change does not fit the letter's or signature's state (the web answers 409)."""
+
+
+# --- letters -----------------------------------------------------------------------------------
+
+LETTER_TEXT_FIELDS = ("title", "body", "addressee", "place", "salutation", "closing", "letterhead")
+
+
+def import_letter(parsed: LetterFile, actor: str) -> Letter:
+    if db.session.scalar(sa.select(Letter.id).where(Letter.slug == parsed.slug)) is not None:
+        raise LetterFileError([f"field 'slug': a letter with slug {parsed.slug!r} already exists"])
+    letter = Letter(
+        slug=parsed.slug, kind=parsed.kind, language=parsed.language, title=parsed.title,
+        body=parsed.body, addressee=parsed.addressee, place=parsed.place,
+        letter_date=parsed.date, salutation=parsed.salutation, closing=parsed.closing,
+        letterhead=parsed.letterhead, signatory_kinds=",".join(parsed.signatory_kinds),
+        moderation=parsed.moderation, status=LetterStatus.DRAFT,
+    )
+    db.session.add(letter)
+    db.session.flush()
+    audit.record(actor, "letter.imported", letter=letter, slug=letter.slug)
+    return letter
+
+
+def _freeze_version(letter: Letter) -> LetterVersion:
+    current = letter.current_version
+    version = LetterVersion(
+        number=(current.number + 1) if current else 1,
+        letter_date=letter.letter_date,
+        **{name: getattr(letter, name) for name in LETTER_TEXT_FIELDS},
+    )
+    letter.versions.append(version)
+    return version
+
+
+def _text_changed_since(letter: Letter, version: LetterVersion) -> bool:
+    return (version.letter_date != letter.letter_date or
+            any(getattr(version, name) != getattr(letter, name) for name in LETTER_TEXT_FIELDS))
+
+
+def publish_letter(letter: Letter, actor: str) -> LetterVersion:
+    """Open a letter for signing, freezing its text as a new version when it changed."""
+    if letter.status == LetterStatus.DELIVERED:
+        raise NotAllowed(f"letter {letter.slug} has been delivered and cannot be reopened")
+    current = letter.current_version
+    version = current
+    if current is None or _text_changed_since(letter, current):
+        version = _freeze_version(letter)
+    letter.status = LetterStatus.OPEN
+    letter.published_at = letter.published_at or utcnow()
+    letter.closed_at = None
+    db.session.flush()
+    audit.record(actor, "letter.published", letter=letter, version=version.number)
+    return version
+
+
+def close_letter(letter: Letter, actor: str) -> None:
+    if letter.status != LetterStatus.OPEN:
+        raise NotAllowed(f"letter {letter.slug} is {letter.status}, not open")
+    letter.status = LetterStatus.CLOSED
+    letter.closed_at = utcnow()
+    audit.record(actor, "letter.closed", letter=letter)
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+@dataclass
+class SignerDetails:
+    kind: str
+    name: str
+    email: str
+    role: str = ""
+    organisation: str = ""
+    municipality: str = ""
+    website: str = ""
+    public: bool = True
+    lead: bool = False
+
+
+def normalise_email(address: str) -> str:
+    return address.strip().lower()
+
+
+def _link(purpose: str, signature: Signature) -> str:
+    endpoint = {Purpose.CONFIRM: "letters.confirm", Purpose.INVITE: "letters.invitation",
+                Purpose.WITHDRAW: "letters.withdraw"}[purpose]
+    return external_url(endpoint, slug=signature.letter.slug, token=make_token(purpose, signature))
+
+
+def _queue_signature_mail(signature: Signature, template: str, purpose: str) -> OutboxMail:
+    use_language(signature.letter.language)
+    letter = signature.letter
+    return queue_mail(
+        signature.email, template, signature=signature, action_url=_link(purpose, signature),
+        letter=letter, letter_url=external_url("letters.show", slug=letter.slug),
+        withdraw_url=_link(Purpose.WITHDRAW, signature),
+    )
+
+
+def clean_municipality(name: str) -> str:
+    """"Gemeente Utrecht" -> "Utrecht": the word is printed by the letter, not typed by signers."""
+    name = " ".join(name.split())
+    for prefix in ("gemeente ", "municipality of "):
+        if name.lower().startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _apply_details(signature: Signature, details: SignerDetails) -> None:
+    signature.kind = details.kind
+    signature.name = " ".join(details.name.split())
+    signature.role = details.role.strip() or None
+    signature.organisation = " ".join(details.organisation.split()) or None
+    signature.municipality = clean_municipality(details.municipality) or None
+    signature.website = details.website.strip() or None
+    signature.public = details.public
+    signature.lead = details.lead
+
+
+def _require_open(letter: Letter) -> None:
+    if not letter.is_open:
+        raise NotAllowed(f"letter {letter.slug} is {letter.status}")
+
+
+def submit_signature(letter: Letter, details: SignerDetails) -> None:
+    """A signature from the public form: pending until its address is confirmed.
+
+    What the signer sees does not depend on whether the address signed before; what differs is
+    the mail that address receives (a confirm link, its invitation again, or a note that it has
+    signed already, with the withdraw link).
+    """
+    _require_open(letter)
+    if details.kind not in letter.kinds:
+        raise NotAllowed(f"letter {letter.slug} is not signed by {details.kind}")
+    email = normalise_email(details.email)
+    existing = db.session.scalar(
+        sa.select(Signature).where(Signature.letter_id == letter.id, Signature.email == email))
+    if existing is None:
+        signature = Signature(letter=letter, email=email, state=SignatureState.PENDING,
+                              version=letter.current_version)
+        _apply_details(signature, details)
+        signature.lead = False  # only staff make lead signatories
+        try:
+            with db.session.begin_nested():
+                db.session.add(signature)
+                db.session.flush()
+        except IntegrityError:
+            # The same address was submitted at the same moment; answer it as a repeat.
+            existing = db.session.scalar(sa.select(Signature).where(
+                Signature.letter_id == letter.id, Signature.email == email))
+        else:
+            audit.record("signer", "signature.submitted", letter=letter, signature=signature,
+                         kind=signature.kind)
+            _queue_signature_mail(signature, "confirm", Purpose.CONFIRM)
+            return
+    if existing is None:
+        return
+    if existing.state == SignatureState.PENDING:
+        lead = existing.lead
+        _apply_details(existing, details)
+        existing.lead = lead
+        existing.version = letter.current_version
+        audit.record("signer", "signature.resubmitted", letter=letter, signature=existing)
+        _queue_signature_mail(existing, "confirm", Purpose.CONFIRM)
+    elif existing.state == SignatureState.INVITED:
+        _queue_signature_mail(existing, "invitation", Purpose.INVITE)
+    else:
+        _queue_signature_mail(existing, "already_signed", Purpose.WITHDRAW)
+
+
+def _review_for(letter: Letter, signature: Signature) -> str:
+    if letter.moderation == Moderation.NONE:
+        return Review.NOT_NEEDED
+    if letter.moderation == Moderation.UNVERIFIED and signature.verified:
+        return Review.NOT_NEEDED
+    if signature.invited:
+        return Review.NOT_NEEDED  # staff vetted invitees when they invited them
+    return Review.WAITING
+
+
+def confirm_signature(signature: Signature) -> bool:
+    """The signer proved control of the mailbox. Returns False if it was confirmed already."""
+    if signature.state in (SignatureState.CONFIRMED, SignatureState.WITHDRAWN):
+        return False
+    letter = signature.letter
+    _require_open(letter)
+    if signature.invited:
+        signature.verified_by = Verification.INVITATION
+        signature.version = letter.current_version
+    elif mail_domain_matches_website(signature.email or "", signature.website):
+        signature.verified_by = Verification.MAIL_DOMAIN
+    signature.state = SignatureState.CONFIRMED
+    signature.confirmed_at = utcnow()
+    signature.review = _review_for(letter, signature)
+    audit.record("signer", "signature.confirmed", letter=letter, signature=signature,
+                 verified_by=signature.verified_by, review=signature.review)
+    _queue_signature_mail(signature, "signed", Purpose.WITHDRAW)
+    return True
+
+
+def withdraw_signature(signature: Signature) -> bool:
+    """Take a signature out of every list and erase its personal data. False if already done."""
+    if signature.state == SignatureState.WITHDRAWN:
+        return False
+    for field in ("name", "role", "organisation", "municipality", "email", "website"):
+        setattr(signature, field, None)
+    signature.public = False
+    signature.state = SignatureState.WITHDRAWN
+    signature.withdrawn_at = utcnow()
+    mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.signature_id == signature.id))
+    for mail in mails:
+        if mail.status == OutboxStatus.QUEUED:
+            db.session.delete(mail)
+        else:
+            mail.recipient, mail.subject, mail.body_text, mail.body_html = "", "", "", None
+            mail.action_url = None
+    audit.record("signer", "signature.withdrawn", letter=signature.letter, signature=signature)
+    return True
+
+
+def resend_link(purpose: str, signature: Signature) -> bool:
+    """Mail a fresh link of `purpose` to the signature's own address, if it can still be used."""
+    wanted_state = {Purpose.CONFIRM: SignatureState.PENDING, Purpose.INVITE: SignatureState.INVITED}
+    if signature.state == SignatureState.WITHDRAWN or not signature.email:
+        return False
+    if purpose in wanted_state and signature.state != wanted_state[purpose]:
+        return False
+    template = {Purpose.CONFIRM: "confirm", Purpose.INVITE: "invitation",
+                Purpose.WITHDRAW: "withdraw_link"}[purpose]
+    _queue_signature_mail(signature, template, purpose)
+    audit.record("signer", "link.resent", letter=signature.letter, signature=signature,
+                 purpose=purpose)
+    return True
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+@dataclass
+class InviteReport:
+    invited: int = 0
+    skipped: int = 0
+
+
+def invite(letter: Letter, invitees: list[SignerDetails], actor: str) -> InviteReport:
+    """Create an invited signature and queue its personal link for each new address."""
+    if letter.status not in (LetterStatus.DRAFT, LetterStatus.OPEN):
+        raise NotAllowed(f"letter {letter.slug} is {letter.status}")
+    report = InviteReport()
+    known = set(db.session.scalars(
+        sa.select(Signature.email).where(Signature.letter_id == letter.id,
+                                         Signature.email.is_not(None))))
+    for details in invitees:
+        email = normalise_email(details.email)
+        if email in known:
+            report.skipped += 1
+            continue
+        known.add(email)
+        signature = Signature(letter=letter, email=email, state=SignatureState.INVITED,
+                              invited=True)
+        _apply_details(signature, details)
+        db.session.add(signature)
+        db.session.flush()
+        audit.record(actor, "signature.invited", letter=letter, signature=signature,
+                     kind=signature.kind, lead=signature.lead)
+        _queue_signature_mail(signature, "invitation", Purpose.INVITE)
+        report.invited += 1
+    return report
+

@@ -1,0 +1,147 @@
+"""Mail through a transactional outbox: queue a mail in the caller's transaction; drain it later.
+
+`queue_mail` only adds a row to the session, so a mail exists exactly when the change it belongs
+to is committed. `send_due` claims one due row at a time (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several senders can run at once), sends it through Flask-Mail or, with no MAIL_SERVER, writes it as
+an .eml file, and on failure schedules a retry with back-off. A mail is sent at least once and
+always under the Message-ID it was given when queued.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_mail import Message
+
+from .extensions import db, mail as flask_mail
+from .models import OutboxMail, OutboxStatus, Signature
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 30
+LONGEST_RETRY_SECONDS = 3600
+
+
+def queue_mail(recipient: str, template: str, *, signature: Signature | None = None,
+               action_url: str | None = None, **context: object) -> OutboxMail:
+    """Add a mail rendered from templates/email/<template>.txt to the current transaction.
+
+    The template's first line is the subject; the rest, after a blank line, is the body.
+    """
+    text = render_template(f"email/{template}.txt", action_url=action_url,
+                           signature=signature, **context)
+    subject, _, body = text.strip().partition("\n")
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    row = OutboxMail(
+        message_id=make_msgid(domain=host),
+        signature=signature,
+        recipient=recipient,
+        subject=subject.strip(),
+        body_text=body.lstrip("\n"),
+        action_url=action_url,
+    )
+    db.session.add(row)
+    return row
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the n-th failed attempt: 30 s, 1 min, 2 min, … at most an hour."""
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_RETRY_SECONDS))
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retried} to retry, {self.failed} given up"
+
+
+def _claim_next_due() -> OutboxMail | None:
+    query = (
+        sa.select(OutboxMail)
+        .where(OutboxMail.status == OutboxStatus.QUEUED, OutboxMail.next_attempt_at <= utcnow())
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalars(query).first()
+
+
+def _as_message(row: OutboxMail) -> Message:
+    message = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
+                      html=row.body_html)
+    message.msgId = row.message_id
+    return message
+
+
+def _write_to_file(row: OutboxMail, message: Message) -> None:
+    directory = Path(current_app.config["MAIL_DIRECTORY"])
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}.eml"
+    path.write_bytes(message.as_bytes())
+    log.info("Mail to %s written to %s", row.recipient, path)
+    if row.action_url:
+        log.info("Link in that mail (%s): %s", row.subject, row.action_url)
+
+
+def _deliver(row: OutboxMail) -> None:
+    message = _as_message(row)
+    if current_app.config.get("MAIL_SERVER"):
+        flask_mail.send(message)
+    else:
+        _write_to_file(row, message)
+
+
+def send_due(limit: int = 100) -> SendReport:
+    """Send up to `limit` due mails, one transaction each; return what happened."""
+    report = SendReport()
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    for _ in range(limit):
+        row = _claim_next_due()
+        if row is None:
+            break
+        try:
+            _deliver(row)
+        except Exception as error:  # any failure to hand over the mail means: try again later
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if row.attempts >= max_attempts:
+                row.status = OutboxStatus.FAILED
+                report.failed += 1
+                log.error("Giving up on mail %s after %d attempts: %s",
+                          row.id, row.attempts, row.last_error)
+            else:
+                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                report.retried += 1
+                log.warning("Mail %s not sent (%s); retrying at %s",
+                            row.id, row.last_error, row.next_attempt_at)
+        else:
+            row.attempts += 1
+            row.status = OutboxStatus.SENT
+            row.sent_at = utcnow()
+            row.last_error = None
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def run_sender(poll_seconds: float, stop_after: float | None = None) -> None:
+    """Drain the outbox until interrupted, looking for new mail every `poll_seconds`."""
+    started = time.monotonic()
+    while stop_after is None or time.monotonic() - started < stop_after:
+        report = send_due()
+        if report.sent or report.retried or report.failed:
+            log.info("Outbox: %s", report)
+        else:
+            time.sleep(poll_seconds)

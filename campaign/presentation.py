@@ -1,0 +1,30 @@
+"""Template helpers: Markdown, dates written out in a letter's language, and small formatting."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date
+from flask import Flask
+from flask_babel import get_locale
+
+from .markup import render_markdown
+
+
+def long_date(value: date | datetime | None, language: str = "nl") -> str:
+    """29 januari 2021 / 29 January 2021."""
+    if value is None:
+        return ""
+    return format_date(value, format="d MMMM y", locale=language)
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "nl")
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["lines"] = lines
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
