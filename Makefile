@@ -7,7 +7,7 @@ MO      := $(PO:.po=.mo)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: install run test bench system-libraries translations clean
+.PHONY: install run test bench system-libraries translations messages clean
 
 install: system-libraries $(VENV)/.installed translations
 
@@ -32,7 +32,15 @@ $(VENV)/.installed: pyproject.toml
 translations: $(MO)
 
 $(MO): $(PO) $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d campaign/translations -D messages -l nl >/dev/null
+	$(VENV)/bin/pybabel compile -d campaign/translations -D messages -l nl >/dev/null
+
+# After adding or changing a string: `make messages`, translate the new entries in $(PO).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F campaign/translations/babel.cfg -k _l -k lazy_gettext \
+	  -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -c TRANSLATORS: --add-location=file \
+	  --sort-output --no-wrap --project campaign -o campaign/translations/messages.pot .
+	$(VENV)/bin/pybabel update --no-wrap --ignore-obsolete --ignore-pot-creation-date \
+	  -i campaign/translations/messages.pot -d campaign/translations -D messages -l nl
 
 run: install
 	$(FLASK) db upgrade

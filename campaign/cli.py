@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import operations
 from .extensions import db
@@ -143,6 +143,7 @@ def send_command(once: bool) -> None:
 @click.command("demo")
 @click.option("--signatures", default=60, show_default=True, type=click.IntRange(0, 100_000),
               help="How many confirmed signatures to add.")
+@with_appcontext
 def demo_command(signatures: int) -> None:
     """Create a published demo letter with confirmed signatures; print its slug."""
     from .demo import create_demo_letter
@@ -153,6 +154,7 @@ def demo_command(signatures: int) -> None:
 
 
 @click.command("demo-if-empty", hidden=True)
+@with_appcontext
 def demo_if_empty_command() -> None:
     """Used by `make run`: a demo letter on a database without letters."""
     from .demo import create_demo_letter

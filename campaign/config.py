@@ -67,6 +67,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_DIRECTORY": str(instance_path / "mail"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         "INSTANCE_PATH": str(instance_path),
+        # How many reverse proxies (load balancer, nginx) stand before the app and set
+        # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0") or 0),
+        "SESSION_COOKIE_SECURE": env("BASE_URL", "").strip().startswith("https://"),
     }
 
 

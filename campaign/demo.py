@@ -83,7 +83,7 @@ def _demo_file(slug: str) -> LetterFile:
         letterhead="Alliantie Gelijke Kansen\nPostbus 1234, 3500 AA Utrecht\n"
                    "www.gelijkekansen.example.org\nKvK 12345678",
         signatory_kinds=[SignatoryKind.ALDERPERSON, SignatoryKind.ORGANISATION],
-        moderation="unverified",
+        moderation="none",  # so a new user sees their own signature appear
     )
 
 

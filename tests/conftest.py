@@ -257,6 +257,7 @@ def csrf_token(html: str) -> str:
 class Browser:
     """A signer's browser: GETs a page, then submits its form with the page's CSRF token."""
     client: object
+    token: str | None = None
 
     def get(self, path: str):
         return self.client.get(path)
@@ -264,7 +265,13 @@ class Browser:
     def submit(self, path: str, data: dict | None = None, form_page: str | None = None):
         page = self.client.get(form_page or path)
         assert page.status_code == 200, page.status_code
-        return self.client.post(path, data={"csrf_token": csrf_token(page.text), **(data or {})})
+        self.token = csrf_token(page.text)
+        return self.post(path, data)
+
+    def post(self, path: str, data: dict | None = None):
+        """POST with the CSRF token of the last form this browser saw (as a second tab would)."""
+        assert self.token, "no form seen yet"
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})})
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditEvent, OutboxMail, Signature
-from conftest import SIGNER, links_in, path_of
+from conftest import SIGNER, Browser, Staff, csrf_token, links_in, path_of
 
 
 def _signatures(app):
@@ -18,7 +18,7 @@ def test_supporter_signs_and_confirms_by_post(app, staff, browser, mailbox):
     response = browser.submit(f"/letters/{slug}/sign", SIGNER)
     assert response.status_code == 303
     page = browser.get(response.headers["Location"])
-    assert "Controleer je e-mail" in page.text or "Check your e-mail" in page.text
+    assert "Controleer uw e-mail" in page.text
 
     [pending] = _signatures(app)
     assert pending.state == "pending"
@@ -39,3 +39,205 @@ def test_supporter_signs_and_confirms_by_post(app, staff, browser, mailbox):
     assert signature.verified_by == "mail_domain"
     assert signature.review == "not_needed"
     assert "Jan Jansen, wethouder gemeente Utrecht" in browser.get(f"/letters/{slug}").text
+
+
+def test_sign_form_shows_each_error_beside_its_field_and_stores_nothing(app, staff, browser,
+                                                                        mailbox):
+    slug = staff.publish_letter()
+    bad = {**SIGNER, "name": "", "email": "not-an-address", "municipality": "", "consent": ""}
+    response = browser.submit(f"/letters/{slug}/sign", bad)
+    assert response.status_code == 400
+    html = response.text
+    for field in ("name", "email", "municipality", "consent"):
+        assert f'id="{field}-error"' in html, field
+        assert f'aria-describedby="{field}-error"' in html, field
+    assert 'id="role-error"' not in html
+    # What was typed is kept, so the signer only fixes what is wrong.
+    assert 'value="not-an-address"' in html
+    assert _signatures(app) == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == 0
+
+
+def test_organisation_needs_an_organisation_and_kind_must_be_offered(app, staff, browser):
+    slug = staff.publish_letter(kinds="organisation")
+    response = browser.submit(f"/letters/{slug}/sign", {**SIGNER, "kind": "organisation"})
+    assert response.status_code == 400 and 'id="organisation-error"' in response.text
+    response = browser.submit(f"/letters/{slug}/sign", {**SIGNER, "kind": "alderperson",
+                                                        "organisation": "Stichting X"})
+    assert response.status_code == 400 and 'id="kind-error"' in response.text
+    assert _signatures(app) == []
+
+
+def test_sign_form_without_csrf_token_is_refused(app, staff, client):
+    slug = staff.publish_letter()
+    response = client.post(f"/letters/{slug}/sign", data=SIGNER)
+    assert response.status_code == 400
+    assert _signatures(app) == []
+
+
+def test_second_signature_with_same_address_reveals_nothing(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    first = browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+    mailbox.clear()
+
+    again = browser.submit(f"/letters/{slug}/sign", {**SIGNER, "email": "J.Jansen@Utrecht.nl",
+                                                      "name": "Someone Else"})
+    assert again.status_code == first.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    [signature] = _signatures(app)
+    assert signature.name == "Jan Jansen" and signature.state == "confirmed"
+    staff.send_mail()
+    notice = mailbox.last_to(SIGNER["email"])
+    assert "/withdraw/" in links_in(notice)[0]
+    assert "/confirm/" not in " ".join(links_in(notice))
+
+
+def test_pending_signer_who_signs_again_gets_a_fresh_mail(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    browser.submit(f"/letters/{slug}/sign", {**SIGNER, "name": "Jan P. Jansen"})
+    [signature] = _signatures(app)
+    assert signature.state == "pending" and signature.name == "Jan P. Jansen"
+    staff.send_mail()
+    assert len(mailbox.to(SIGNER["email"])) == 2
+
+
+def test_confirm_link_used_twice_shows_the_state(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    link = path_of(links_in(mailbox.last_to(SIGNER["email"]))[0])
+    browser.submit(link)
+    with app.app_context():
+        first_confirmation = db.session.scalar(sa.select(Signature.confirmed_at))
+    second = browser.post(link)
+    assert second.status_code == 200
+    assert "Jan Jansen" in second.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(Signature.confirmed_at)) == first_confirmation
+        confirmations = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                          .where(AuditEvent.action == "signature.confirmed"))
+    assert confirmations == 1
+
+
+def test_tampered_or_foreign_links_are_not_found(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    other = staff.publish_letter("andere-brief")
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    link = path_of(links_in(mailbox.last_to(SIGNER["email"]))[0])
+    token = link.rsplit("/", 1)[1]
+    tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
+    assert browser.get(tampered).status_code == 404
+    assert browser.client.post(tampered).status_code in (400, 404)
+    # A confirm token is no withdraw token, and belongs to its own letter only.
+    assert browser.get(f"/letters/{slug}/withdraw/{token}").status_code == 404
+    assert browser.get(f"/letters/{other}/confirm/{token}").status_code == 404
+    assert _signatures(app)[0].state == "pending"
+
+
+def test_expired_link_answers_410_and_offers_a_new_one(make_app, staff, mailbox):
+    app = make_app(CONFIRM_LINK_MAX_AGE=-1)
+    staff, browser = Staff(app, staff.tmp_path), Browser(app.test_client())
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    link = path_of(links_in(mailbox.last_to(SIGNER["email"]))[0])
+    mailbox.clear()
+
+    expired = browser.get(link)
+    assert expired.status_code == 410
+    assert f'action="{link}/renew"' in expired.text
+    browser.token = csrf_token(expired.text)
+    assert browser.post(link).status_code == 410
+    assert browser.post(link + "/renew").status_code == 200
+    staff.send_mail()
+    assert "/confirm/" in links_in(mailbox.last_to(SIGNER["email"]))[0]
+    assert _signatures(app)[0].state == "pending"
+
+
+def test_closed_letter_refuses_signatures_with_409(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    link = path_of(links_in(mailbox.last_to(SIGNER["email"]))[0])
+    browser.token = csrf_token(browser.get(link).text)
+    assert staff.run("letters", "close", slug).exit_code == 0
+    assert browser.post(link).status_code == 409
+    assert browser.get(f"/letters/{slug}/sign").status_code == 409
+    assert _signatures(app)[0].state == "pending"
+    assert browser.get(f"/letters/{slug}").status_code == 200
+
+
+def test_unverified_signature_waits_for_review_under_unverified_policy(app, staff, browser,
+                                                                        mailbox):
+    slug = staff.publish_letter(moderation="unverified")
+    signer = {**SIGNER, "email": "jan@gmail.com", "website": "https://gmail.com"}
+    browser.submit(f"/letters/{slug}/sign", signer)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(signer["email"]))[0]))
+    [signature] = _signatures(app)
+    assert signature.state == "confirmed" and not signature.verified
+    assert signature.review == "waiting"
+    assert "Jan Jansen" not in browser.get(f"/letters/{slug}").text
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 0
+
+
+def test_every_confirmed_signature_counts_under_policy_none(app, staff, browser, mailbox):
+    slug = staff.publish_letter(moderation="none")
+    signer = {**SIGNER, "email": "jan@gmail.com", "website": ""}
+    browser.submit(f"/letters/{slug}/sign", signer)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(signer["email"]))[0]))
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 1
+    assert "Jan Jansen" in browser.get(f"/letters/{slug}").text
+
+
+def test_verified_signature_still_waits_under_policy_all(app, staff, browser, mailbox):
+    slug = staff.publish_letter(moderation="all")
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+    [signature] = _signatures(app)
+    assert signature.verified and signature.review == "waiting"
+
+
+def test_signer_who_hides_their_name_is_counted_not_named(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    signer = {key: value for key, value in SIGNER.items() if key != "public"}
+    browser.submit(f"/letters/{slug}/sign", signer)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(signer["email"]))[0]))
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["alderperson"] == 1
+    assert browser.get(f"/api/letters/{slug}/signatures").json["items"] == []
+    assert "Jan Jansen" not in browser.get(f"/letters/{slug}").text
+
+
+def test_oversized_form_gets_413(app, staff, browser):
+    slug = staff.publish_letter()
+    response = browser.submit(f"/letters/{slug}/sign", {**SIGNER, "role": "x" * 70_000})
+    assert response.status_code == 413
+    assert _signatures(app) == []
+
+
+def test_too_many_submissions_get_429(make_app, staff, tmp_path):
+    app = make_app(RATELIMIT_ENABLED=True, SIGN_RATE_LIMIT="2 per minute")
+    staff, browser = Staff(app, tmp_path), Browser(app.test_client())
+    slug = staff.publish_letter()
+    codes = [browser.submit(f"/letters/{slug}/sign", {**SIGNER, "email": f"a{n}@utrecht.nl"})
+             .status_code for n in range(3)]
+    assert codes == [303, 303, 429]
+    assert len(_signatures(app)) == 2
+
+
+def test_draft_letter_cannot_be_seen_or_signed(app, staff, browser):
+    from conftest import LETTER_FILE
+    path = staff.write("draft.md", LETTER_FILE.format(slug="concept", moderation="none",
+                                                      kinds="organisation"))
+    assert staff.run("letters", "import", path).output.strip() == "concept"
+    assert browser.get("/letters/concept").status_code == 404
+    assert browser.get("/letters/concept/sign").status_code == 404
+    assert browser.get("/api/letters/concept").status_code == 404

@@ -10,7 +10,7 @@ from ..models import SignatoryKind
 from ..verification import website_host
 
 KIND_LABELS = {
-    SignatoryKind.ALDERPERSON: _l("Alderperson (wethouder) of a municipality"),
+    SignatoryKind.ALDERPERSON: _l("As an alderperson (wethouder) of a municipality"),
     SignatoryKind.ORGANISATION: _l("On behalf of an organisation"),
     SignatoryKind.INDIVIDUAL: _l("As an individual"),
 }
@@ -39,7 +39,7 @@ class SignForm(FlaskForm):
                           filters=[_stripped], validators=[
         Optional(), Length(max=300, message=_l("At most 300 characters."))])
     public = BooleanField(_l("My name may be shown with the letter"), default=True)
-    consent = BooleanField(_l("I have read the privacy statement and agree to it"), validators=[
+    consent = BooleanField(_l("I agree to the privacy statement"), validators=[
         InputRequired(_l("You can only sign if you agree to the privacy statement."))])
 
     def __init__(self, kinds: list[str], *args: object, **kwargs: object) -> None:

@@ -1,0 +1,65 @@
+"""Withdrawal: the link in every confirmation mail takes a signature out and erases its data."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import AuditEvent, OutboxMail, Signature
+from conftest import SIGNER, links_in, path_of
+
+
+def _sign_and_confirm(staff, browser, mailbox, slug):
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+    staff.send_mail()
+    thanks = mailbox.last_to(SIGNER["email"])
+    return path_of(next(link for link in links_in(thanks) if "/withdraw/" in link))
+
+
+def test_signer_withdraws_and_no_personal_data_is_kept(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    withdraw = _sign_and_confirm(staff, browser, mailbox, slug)
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 1
+
+    page = browser.get(withdraw)
+    assert page.status_code == 200 and "Jan Jansen" in page.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(Signature.state)) == "confirmed"  # GET changed nothing
+
+    assert browser.post(withdraw).status_code == 200
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 0
+    assert "Jan Jansen" not in browser.get(f"/letters/{slug}").text
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature))
+        assert signature.state == "withdrawn"
+        assert (signature.name, signature.email, signature.municipality, signature.website) == \
+            (None, None, None, None)
+        for mail in db.session.scalars(sa.select(OutboxMail)):
+            assert SIGNER["email"] not in mail.recipient + mail.body_text
+            assert "Jan Jansen" not in mail.body_text
+        for event in db.session.scalars(sa.select(AuditEvent)):
+            assert "jansen" not in str(event.detail).lower()
+
+    again = browser.post(withdraw)
+    assert again.status_code == 200
+    assert browser.get(withdraw).status_code == 200
+
+
+def test_withdrawn_signer_may_sign_again(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    withdraw = _sign_and_confirm(staff, browser, mailbox, slug)
+    browser.post(withdraw)
+    mailbox.clear()
+    _sign_and_confirm(staff, browser, mailbox, slug)
+    assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 1
+
+
+def test_pending_mail_of_a_withdrawn_signature_is_not_sent(app, staff, browser, mailbox):
+    slug = staff.publish_letter()
+    withdraw = _sign_and_confirm(staff, browser, mailbox, slug)
+    browser.submit(f"/letters/{slug}/sign", SIGNER)  # queues an "already signed" note
+    browser.post(withdraw)
+    mailbox.clear()
+    assert staff.send_mail().sent == 0
+    assert mailbox.messages == []
