@@ -109,17 +109,20 @@ def export_command(slug: str, fmt: str, output: str) -> None:
     from .exports import csv_chunks, json_chunks
 
     letter = _letter(slug)
-    if fmt == "pdf":
-        from .pdf import render_letter_pdf
+    if fmt == "pdf" and output == "-":
+        raise click.ClickException("write the PDF to a file, not to standard output")
+    try:
+        if fmt == "pdf":
+            from .pdf import render_letter_pdf
 
-        if output == "-":
-            raise click.ClickException("write the PDF to a file, not to standard output")
-        Path(output).write_bytes(render_letter_pdf(letter))
-    else:
-        chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
-        with click.open_file(output, "w", encoding="utf-8", newline="") as out:
-            for chunk in chunks:
-                out.write(chunk)
+            Path(output).write_bytes(render_letter_pdf(letter))
+        else:
+            chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
+            with click.open_file(output, "w", encoding="utf-8") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
     if output != "-":
         click.echo(f"wrote {output}")
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_mail import Message
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db, mail as flask_mail
 from .models import OutboxMail, OutboxStatus, Signature
@@ -140,7 +141,14 @@ def run_sender(poll_seconds: float, stop_after: float | None = None) -> None:
     """Drain the outbox until interrupted, looking for new mail every `poll_seconds`."""
     started = time.monotonic()
     while stop_after is None or time.monotonic() - started < stop_after:
-        report = send_due()
+        try:
+            report = send_due()
+        except SQLAlchemyError:
+            # The database went away (restart, failover): keep the sender alive and try again.
+            log.exception("Outbox: database error; trying again in %s s", poll_seconds)
+            db.session.rollback()
+            time.sleep(poll_seconds)
+            continue
         if report.sent or report.retried or report.failed:
             log.info("Outbox: %s", report)
         else:

@@ -145,3 +145,11 @@ def test_concurrent_senders_send_each_mail_once(app, mailbox, database_url):
     ids = sorted(m["Message-ID"] for m in mailbox.messages)
     assert ids == sorted(m.message_id for m in _mails(app))
     assert all(m.status == "sent" and m.attempts == 1 for m in _mails(app))
+
+
+def test_running_sender_picks_up_mail_as_it_arrives(app, mailbox):
+    from campaign.outbox import run_sender
+    _queue_plain_mails(app, 2)
+    with app.app_context():
+        run_sender(poll_seconds=0.05, stop_after=0.3)
+    assert len(mailbox.messages) == 2
