@@ -11,15 +11,20 @@ PORT    ?= 5000
 
 install: system-libraries $(VENV)/.installed translations
 
-# WeasyPrint draws PDFs with Pango; a machine without it gets it from Debian when we may install.
+# WeasyPrint draws PDFs with Pango and subsets fonts fastest with HarfBuzz; a machine without them
+# gets them from Debian when we may install, and is told what to install otherwise.
+SYSTEM_LIBRARIES := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
+                    libharfbuzz-subset.so.0:libharfbuzz-subset0 libfontconfig.so.1:libfontconfig1
 system-libraries:
-	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0'; then \
+	@missing=""; for pair in $(SYSTEM_LIBRARIES); do \
+	  ldconfig -p 2>/dev/null | grep -q "$${pair%%:*}" || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Pango for WeasyPrint (Debian packages)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	    echo "Installing for WeasyPrint (Debian packages):$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "WeasyPrint needs Pango: install libpango-1.0-0 and libpangoft2-1.0-0" >&2; exit 1; \
+	    echo "WeasyPrint needs these system packages:$$missing" >&2; exit 1; \
 	  fi; \
 	fi
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from babel.dates import format_date
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from .markup import render_markdown
 from .signatories import lead_line
@@ -19,13 +20,25 @@ def long_date(value: date | datetime | None, language: str = "nl") -> str:
     return format_date(value, format="d MMMM y", locale=language)
 
 
-_ELIDED_ARTICLE = re.compile(r"(['\u2019][st])([- ])(?=\w)")
+# "'s-Hertogenbosch", "'t Zandt": a line must not break after the elided article.
+_ELIDED_PLACE = re.compile(r"(?<!\w)['\u2018\u2019][st][\s-]\w[\w-]*", re.IGNORECASE)
+# A signatory line ends in its municipality: "gemeente Alphen aan den Rijn" stays on one line.
+_MUNICIPALITY_AT_END = re.compile(r"(?:gemeente|municipality of) [^,()]+$")
+_NOWRAP = Markup('<span class="nowrap">{}</span>')
 
 
-def keep_together(text: str) -> str:
-    """Stop a line break after the article of "'s-Hertogenbosch" or "'t Zandt"."""
-    return _ELIDED_ARTICLE.sub(lambda m: m.group(1) + ("\u2011" if m.group(2) == "-" else "\u00a0"),
-                               text)
+def keep_together(text: str) -> Markup:
+    """`text` escaped, with place names wrapped so that a line never breaks inside them."""
+    municipality = _MUNICIPALITY_AT_END.search(text)
+    head = text[:municipality.start()] if municipality else text
+    pieces, start = [], 0
+    for match in _ELIDED_PLACE.finditer(head):
+        pieces += [escape(head[start:match.start()]), _NOWRAP.format(match.group())]
+        start = match.end()
+    pieces.append(escape(head[start:]))
+    if municipality:
+        pieces.append(_NOWRAP.format(municipality.group()))
+    return Markup("").join(pieces)
 
 
 def lines(text: str | None) -> list[str]:

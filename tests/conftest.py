@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from html import unescape
 import os
 import re
 import socket
@@ -63,6 +64,11 @@ def body_of(message: EmailMessage) -> str:
 
 def links_in(message: EmailMessage) -> list[str]:
     return re.findall(r"https?://\S+", body_of(message))
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees of a page: tags dropped, entities resolved."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def path_of(url: str) -> str:

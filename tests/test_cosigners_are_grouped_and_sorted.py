@@ -77,3 +77,13 @@ def test_typed_gemeente_is_left_to_the_letter():
     assert clean_municipality("Gemeente  Utrecht") == "Utrecht"
     assert clean_municipality("municipality of Delft") == "Delft"
     assert clean_municipality("Gemert-Bakel") == "Gemert-Bakel"
+
+
+def test_place_names_never_break_inside_and_names_are_escaped():
+    from campaign.presentation import keep_together
+    line = "Anna <b>&</b> Bert, wethouders gemeente Alphen aan den Rijn"
+    assert str(keep_together(line)) == (
+        "Anna &lt;b&gt;&amp;&lt;/b&gt; Bert, wethouders "
+        '<span class="nowrap">gemeente Alphen aan den Rijn</span>')
+    assert str(keep_together("Stichting 's-Hertogenbosch Noord")) == \
+        'Stichting <span class="nowrap">&#39;s-Hertogenbosch</span> Noord'

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import OutboxMail, Signature
-from conftest import body_of, links_in, path_of
+from conftest import body_of, links_in, path_of, visible_text
 
 INVITEES = """\
 name,email,kind,role,municipality,organisation,lead
@@ -47,7 +47,7 @@ def test_invited_wethouder_signs_with_one_button(app, staff, browser, mailbox):
         assert signature.verified_by == "invitation" and signature.lead
         assert signature.version.number == 1
 
-    letter_page = browser.get(f"/letters/{slug}").text
+    letter_page = visible_text(browser.get(f"/letters/{slug}").text)
     assert "Marieke de Groot, wethouder gemeente Utrecht" in letter_page
     api = browser.get(f"/api/letters/{slug}/signatures").json["items"]
     assert api == [{"name": "Marieke de Groot", "kind": "alderperson", "role": "wethouder",

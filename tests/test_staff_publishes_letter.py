@@ -59,7 +59,8 @@ def test_raw_html_in_a_letter_is_shown_as_text(staff, browser):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
-    assert "<img" not in html
+    assert "<img" not in html and "tracker.example" not in html
+    assert "beeld Wij vragen u om" in html  # an image shows as its alternative text
 
 
 @pytest.mark.parametrize("change, expected", [

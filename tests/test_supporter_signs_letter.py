@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditEvent, OutboxMail, Signature
-from conftest import SIGNER, Browser, Staff, csrf_token, links_in, path_of
+from conftest import SIGNER, Browser, Staff, csrf_token, links_in, path_of, visible_text
 
 
 def _signatures(app):
@@ -38,7 +38,8 @@ def test_supporter_signs_and_confirms_by_post(app, staff, browser, mailbox):
     assert signature.state == "confirmed"
     assert signature.verified_by == "mail_domain"
     assert signature.review == "not_needed"
-    assert "Jan Jansen, wethouder gemeente Utrecht" in browser.get(f"/letters/{slug}").text
+    assert "Jan Jansen, wethouder gemeente Utrecht" in visible_text(
+        browser.get(f"/letters/{slug}").text)
 
 
 def test_sign_form_shows_each_error_beside_its_field_and_stores_nothing(app, staff, browser,
