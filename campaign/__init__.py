@@ -74,8 +74,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from .errors import init_app
+    from .headers import init_app as init_headers
 
     init_app(app)
+    init_headers(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -98,7 +98,8 @@ DEFAULTS = {
 
 def warn_about_development_defaults(config: dict) -> None:
     """Say so when a production-looking setup still runs on a development default."""
-    production_like = config["MAIL_SERVER"] or not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    production_like = (config["MAIL_SERVER"]
+                       or not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
     if production_like and not config.get("TESTING") and _is_development_key(config):
         log.warning(
             "SECRET_KEY is not set: using the development key in instance/. "

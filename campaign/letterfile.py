@@ -119,7 +119,8 @@ def parse_letter_file(text: str) -> LetterFile:
 
     language = _text(values.get("language", "nl"))
     if language not in LANGUAGES:
-        problem("language", f"must be one of {', '.join(LANGUAGES)}, not {values.get('language')!r}")
+        problem("language",
+                f"must be one of {', '.join(LANGUAGES)}, not {values.get('language')!r}")
     else:
         letter.language = language
 

@@ -62,14 +62,11 @@ class Verification:
     MAIL_DOMAIN = "mail_domain"
 
 
-class Letter(db.Model):
-    __tablename__ = "letter"
+class LetterText:
+    """The text of a letter: what a draft holds and what each published version freezes."""
+    TEXT_FIELDS = ("title", "body", "addressee", "place", "letter_date", "salutation", "closing",
+                   "letterhead")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(16), default=LetterKind.LETTER)
-    language: Mapped[str] = mapped_column(sa.String(8), default="nl")
-    status: Mapped[str] = mapped_column(sa.String(16), default=LetterStatus.DRAFT, index=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
     addressee: Mapped[str] = mapped_column(sa.Text, default="")
@@ -78,6 +75,16 @@ class Letter(db.Model):
     salutation: Mapped[str] = mapped_column(sa.String(300), default="")
     closing: Mapped[str] = mapped_column(sa.String(300), default="")
     letterhead: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Letter(LetterText, db.Model):
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=LetterKind.LETTER)
+    language: Mapped[str] = mapped_column(sa.String(8), default="nl")
+    status: Mapped[str] = mapped_column(sa.String(16), default=LetterStatus.DRAFT, index=True)
     # Comma-separated SignatoryKind values.
     signatory_kinds: Mapped[str] = mapped_column(sa.String(100))
     moderation: Mapped[str] = mapped_column(sa.String(16), default=Moderation.UNVERIFIED)
@@ -105,7 +112,7 @@ class Letter(db.Model):
         return f"<Letter {self.slug} {self.status}>"
 
 
-class LetterVersion(db.Model):
+class LetterVersion(LetterText, db.Model):
     """The text of a letter as it stood when published; signatures point at the one they signed."""
     __tablename__ = "letter_version"
     __table_args__ = (sa.UniqueConstraint("letter_id", "number"),)
@@ -113,14 +120,6 @@ class LetterVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"))
     number: Mapped[int]
-    title: Mapped[str] = mapped_column(sa.String(300))
-    body: Mapped[str] = mapped_column(sa.Text)
-    addressee: Mapped[str] = mapped_column(sa.Text, default="")
-    place: Mapped[str] = mapped_column(sa.String(200), default="")
-    letter_date: Mapped[date | None] = mapped_column(sa.Date)
-    salutation: Mapped[str] = mapped_column(sa.String(300), default="")
-    closing: Mapped[str] = mapped_column(sa.String(300), default="")
-    letterhead: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     letter: Mapped[Letter] = relationship(back_populates="versions")

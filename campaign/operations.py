@@ -15,8 +15,8 @@ from .extensions import db
 from .i18n import use_language
 from .letterfile import LetterFile, LetterFileError
 from .links import external_url
-from .models import (Letter, LetterStatus, LetterVersion, Moderation, OutboxMail, OutboxStatus,
-                     Review, Signature, SignatureState, Verification)
+from .models import (Letter, LetterStatus, LetterText, LetterVersion, Moderation, OutboxMail,
+                     OutboxStatus, Review, Signature, SignatureState, Verification)
 from .outbox import queue_mail
 from .timeutil import utcnow
 from .tokens import Purpose, make_token
@@ -28,9 +28,6 @@ class NotAllowed(Exception):
 
 
 # --- letters -----------------------------------------------------------------------------------
-
-LETTER_TEXT_FIELDS = ("title", "body", "addressee", "place", "salutation", "closing", "letterhead")
-
 
 def import_letter(parsed: LetterFile, actor: str) -> Letter:
     if db.session.scalar(sa.select(Letter.id).where(Letter.slug == parsed.slug)) is not None:
@@ -52,16 +49,14 @@ def _freeze_version(letter: Letter) -> LetterVersion:
     current = letter.current_version
     version = LetterVersion(
         number=(current.number + 1) if current else 1,
-        letter_date=letter.letter_date,
-        **{name: getattr(letter, name) for name in LETTER_TEXT_FIELDS},
+        **{name: getattr(letter, name) for name in LetterText.TEXT_FIELDS},
     )
     letter.versions.append(version)
     return version
 
 
 def _text_changed_since(letter: Letter, version: LetterVersion) -> bool:
-    return (version.letter_date != letter.letter_date or
-            any(getattr(version, name) != getattr(letter, name) for name in LETTER_TEXT_FIELDS))
+    return any(getattr(version, name) != getattr(letter, name) for name in LetterText.TEXT_FIELDS)
 
 
 def publish_letter(letter: Letter, actor: str) -> LetterVersion:

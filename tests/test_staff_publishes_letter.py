@@ -1,4 +1,5 @@
-"""Publishing: staff import a letter file, publish it (version 1), close it; bad files are refused."""
+"""Publishing: staff import a letter file, publish it (version 1) and close it; bad files are
+refused."""
 from __future__ import annotations
 
 import pytest
@@ -53,7 +54,8 @@ def test_import_with_publish_prints_the_slug(staff, browser):
 
 def test_raw_html_in_a_letter_is_shown_as_text(staff, browser):
     evil = GOOD.replace("Wij vragen u om", '<script>alert(1)</script> <img src="http://x/y.png">'
-                        ' [klik](javascript:alert(1)) ![beeld](http://tracker.example/p.png) Wij vragen u om')
+                        " [klik](javascript:alert(1)) ![beeld](http://tracker.example/p.png)"
+                        " Wij vragen u om")
     staff.run("letters", "import", staff.write("evil.md", evil), "--publish")
     html = browser.get("/letters/gelijke-kansen").text
     assert "<script>alert(1)</script>" not in html
@@ -75,7 +77,8 @@ def test_raw_html_in_a_letter_is_shown_as_text(staff, browser):
     (("place: Utrecht\n", "place: Utrecht\ncolour: blue\n"),
      "line 11: field 'colour' is not a letter field"),
     (("salutation: Geachte minister,\n", ""), "field 'salutation' is required"),
-    (("closing: Hoogachtend,", "closing:"), "field 'closing' is required (line 13 leaves it empty)"),
+    (("closing: Hoogachtend,", "closing:"),
+     "field 'closing' is required (line 13 leaves it empty)"),
     (("title: Open brief", "title: [Open brief"), "the front matter is not valid YAML"),
 ])
 def test_bad_letter_file_names_field_and_line_and_stores_nothing(app, staff, change, expected):

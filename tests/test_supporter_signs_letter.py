@@ -242,3 +242,16 @@ def test_draft_letter_cannot_be_seen_or_signed(app, staff, browser):
     assert browser.get("/letters/concept").status_code == 404
     assert browser.get("/letters/concept/sign").status_code == 404
     assert browser.get("/api/letters/concept").status_code == 404
+
+
+def test_pages_behind_mailed_links_cannot_be_framed_cached_or_leak_their_token(staff, browser,
+                                                                               mailbox):
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    page = browser.get(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in browser.get(f"/letters/{slug}").headers.get("Cache-Control", "")

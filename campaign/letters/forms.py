@@ -24,7 +24,8 @@ class SignForm(FlaskForm):
     kind = RadioField(_l("I sign"), validate_choice=False,
                       validators=[InputRequired(_l("Choose how you sign."))])
     name = StringField(_l("Your name"), filters=[_stripped], validators=[
-        InputRequired(_l("Fill in your name.")), Length(max=200, message=_l("At most 200 characters."))])
+        InputRequired(_l("Fill in your name.")),
+        Length(max=200, message=_l("At most 200 characters."))])
     role = StringField(_l("Role or position"), filters=[_stripped], validators=[
         Optional(), Length(max=200, message=_l("At most 200 characters."))])
     organisation = StringField(_l("Organisation"), filters=[_stripped], validators=[

@@ -1,0 +1,28 @@
+"""Response headers that protect signers: no framing of the sign buttons, no token in a Referer."""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+SECURITY_HEADERS = {
+    # A page with a sign or withdraw button must not be framed by another site (clickjacking).
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'; object-src 'none'",
+    # Mailed links carry a token in their path; a link in the letter must not pass it on.
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+# Pages behind a mailed link are personal: never keep them in a shared cache.
+PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/")
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if any(part in request.path for part in PERSONAL_PATH_PARTS):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
