@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    with suppress(OSError):  # the SQLite file and mail go here; production may not need it
+        instance_path.mkdir(parents=True, exist_ok=True)
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(instance_path))
     if config:

@@ -12,7 +12,7 @@ from . import operations
 from .extensions import db
 from .invitees import parse_invitees
 from .letterfile import LetterFileError, parse_letter_file
-from .models import Letter
+from .models import Letter, Review, Signature, SignatureState
 
 letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
 outbox_cli = AppGroup("outbox", help="Send the mail waiting in the outbox.")
@@ -97,6 +97,57 @@ def invite_command(slug: str, path: str) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
+
+
+@letters_cli.command("review")
+@click.argument("slug")
+def review_command(slug: str) -> None:
+    """List the confirmed signatures that wait for staff review."""
+    letter = _letter(slug)
+    waiting = db.session.scalars(
+        sa.select(Signature)
+        .where(Signature.letter_id == letter.id, Signature.state == SignatureState.CONFIRMED,
+               Signature.review == Review.WAITING)
+        .order_by(Signature.id)).all()
+    for signature in waiting:
+        where = signature.municipality or signature.organisation or ""
+        verified = "verified" if signature.verified else "unverified"
+        click.echo(f"{signature.id}\t{signature.kind}\t{signature.name}\t{signature.role or ''}\t"
+                   f"{where}\t{signature.email}\t{signature.website or ''}\t{verified}")
+    click.echo(f"{len(waiting)} waiting for review", err=True)
+
+
+def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
+    letter = _letter(slug)
+    signatures = {s.id: s for s in db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.id.in_(ids)))}
+    unknown = [str(i) for i in ids if i not in signatures]
+    if unknown:
+        raise click.ClickException(f"no signature {', '.join(unknown)} on letter {slug}")
+    try:
+        for signature in signatures.values():
+            operations.review_signature(signature, approve, STAFF)
+    except operations.NotAllowed as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    db.session.commit()
+    click.echo(f"{len(signatures)} {'approved' if approve else 'rejected'}")
+
+
+@letters_cli.command("approve")
+@click.argument("slug")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def approve_command(slug: str, ids: tuple[int, ...]) -> None:
+    """Let signatures that wait for review through to the public lists and the PDF."""
+    _review(slug, ids, approve=True)
+
+
+@letters_cli.command("reject")
+@click.argument("slug")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def reject_command(slug: str, ids: tuple[int, ...]) -> None:
+    """Keep signatures out of the public lists and the PDF."""
+    _review(slug, ids, approve=False)
 
 
 @letters_cli.command("export")

@@ -16,6 +16,8 @@ from .operations import SignerDetails
 
 COLUMNS = ("name", "email", "kind", "role", "municipality", "organisation", "lead")
 REQUIRED_COLUMNS = ("name", "email", "kind")
+# The widths of the columns these are stored in.
+MAX_LENGTHS = {"name": 200, "role": 200, "municipality": 200, "organisation": 200}
 YES = {"yes", "y", "ja", "j", "true", "1"}
 NO = {"no", "n", "nee", "false", "0", ""}
 
@@ -26,6 +28,9 @@ class InviteesError(LetterFileError):
 
 def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
     text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InviteesError([f"line {line}: the file holds a NUL character; is it a CSV file?"])
     first_line = text.partition("\n")[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
@@ -67,6 +72,9 @@ def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
             row_problems.append("an alderperson needs a municipality")
         if kind == SignatoryKind.ORGANISATION and not values.get("organisation"):
             row_problems.append("an organisation signatory needs an organisation")
+        for column, limit in MAX_LENGTHS.items():
+            if len(values.get(column, "")) > limit:
+                row_problems.append(f"{column} is longer than {limit} characters")
         lead = values.get("lead", "").lower()
         if lead not in YES | NO:
             row_problems.append(f"lead must be yes or no, not {values.get('lead')!r}")

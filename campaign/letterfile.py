@@ -18,6 +18,8 @@ LANGUAGES = ("nl", "en")
 FIELDS = ("title", "slug", "kind", "language", "addressee", "place", "date", "salutation",
           "closing", "letterhead", "signatory_kinds", "moderation")
 ALWAYS_REQUIRED = ("title", "slug", "signatory_kinds")
+# The widths of the columns these fields are stored in.
+MAX_LENGTHS = {"title": 300, "place": 200, "salutation": 300, "closing": 300}
 # A letter is posted to someone; a manifesto stands on its own.
 REQUIRED_FOR_LETTER = ("addressee", "place", "date", "salutation", "closing")
 
@@ -64,6 +66,9 @@ def _text(value: object) -> str | None:
 
 def parse_letter_file(text: str) -> LetterFile:
     """Check a letter file; raise LetterFileError listing every problem with its line."""
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise LetterFileError([f"line {line}: the file holds a NUL character; is it a text file?"])
     front, body, body_line = _split(text)
     try:
         node = yaml.compose(front, Loader=yaml.SafeLoader)
@@ -112,7 +117,7 @@ def parse_letter_file(text: str) -> LetterFile:
                 setattr(letter, name, value)
 
     slug = _text(values.get("slug")) or ""
-    if slug and (not SLUG.match(slug) or len(slug) > 120):
+    if slug and (not SLUG.fullmatch(slug) or len(slug) > 120):
         problem("slug", "may hold only lower-case letters, digits and single hyphens "
                         f"(at most 120), not {slug!r}")
     letter.slug = slug
@@ -153,8 +158,9 @@ def parse_letter_file(text: str) -> LetterFile:
     else:
         letter.moderation = moderation
 
-    if len(letter.title) > 300:
-        problem("title", "is longer than 300 characters")
+    for name, limit in MAX_LENGTHS.items():
+        if len(getattr(letter, name)) > limit:
+            problem(name, f"is longer than {limit} characters")
     if not letter.body:
         problems.append(f"line {body_line}: the letter has no text after the front matter")
     if problems:

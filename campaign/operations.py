@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from . import audit
@@ -17,7 +18,7 @@ from .letterfile import LetterFile, LetterFileError
 from .links import external_url
 from .models import (Letter, LetterStatus, LetterText, LetterVersion, Moderation, OutboxMail,
                      OutboxStatus, Review, Signature, SignatureState, Verification)
-from .outbox import queue_mail
+from .outbox import forget_recipient, queue_mail
 from .timeutil import utcnow
 from .tokens import Purpose, make_token
 from .verification import mail_domain_matches_website
@@ -99,7 +100,13 @@ class SignerDetails:
 
 
 def normalise_email(address: str) -> str:
-    return address.strip().lower()
+    """One spelling per mailbox: "Jan@Bücher.DE" and "jan@xn--bcher-kva.de" are the same signer."""
+    address = address.strip()
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass  # the form and the CSV reader have refused invalid addresses already
+    return address.lower()
 
 
 def _link(purpose: str, signature: Signature) -> str:
@@ -177,10 +184,8 @@ def submit_signature(letter: Letter, details: SignerDetails) -> None:
     if existing is None:
         return
     if existing.state == SignatureState.PENDING:
-        lead = existing.lead
-        _apply_details(existing, details)
-        existing.lead = lead
-        existing.version = letter.current_version
+        # Send the link again for the details first given: whoever fills in someone else's
+        # address must not be able to change what that person's link confirms.
         audit.record("signer", "signature.resubmitted", letter=letter, signature=existing)
         _queue_signature_mail(existing, "confirm", Purpose.CONFIRM)
     elif existing.state == SignatureState.INVITED:
@@ -233,10 +238,18 @@ def withdraw_signature(signature: Signature) -> bool:
         if mail.status == OutboxStatus.QUEUED:
             db.session.delete(mail)
         else:
-            mail.recipient, mail.subject, mail.body_text, mail.body_html = "", "", "", None
-            mail.action_url = None
+            forget_recipient(mail)
     audit.record("signer", "signature.withdrawn", letter=signature.letter, signature=signature)
     return True
+
+
+def review_signature(signature: Signature, approve: bool, actor: str) -> None:
+    """Staff let a confirmed signature through, or keep it out of every list."""
+    if signature.state != SignatureState.CONFIRMED:
+        raise NotAllowed(f"signature {signature.id} is {signature.state}, not confirmed")
+    signature.review = Review.APPROVED if approve else Review.REJECTED
+    audit.record(actor, "signature.approved" if approve else "signature.rejected",
+                 letter=signature.letter, signature=signature)
 
 
 def resend_link(purpose: str, signature: Signature) -> bool:
@@ -264,8 +277,9 @@ class InviteReport:
 
 def invite(letter: Letter, invitees: list[SignerDetails], actor: str) -> InviteReport:
     """Create an invited signature and queue its personal link for each new address."""
-    if letter.status not in (LetterStatus.DRAFT, LetterStatus.OPEN):
-        raise NotAllowed(f"letter {letter.slug} is {letter.status}")
+    if letter.status != LetterStatus.OPEN:
+        # A draft's page cannot be opened yet, so its links would lead nowhere.
+        raise NotAllowed(f"letter {letter.slug} is {letter.status}: publish it before inviting")
     report = InviteReport()
     known = set(db.session.scalars(
         sa.select(Signature.email).where(Signature.letter_id == letter.id,

@@ -28,6 +28,7 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30
+SUBJECT_LENGTH = OutboxMail.subject.type.length
 LONGEST_RETRY_SECONDS = 3600
 
 
@@ -41,16 +42,28 @@ def queue_mail(recipient: str, template: str, *, signature: Signature | None = N
                            signature=signature, **context)
     subject, _, body = text.strip().partition("\n")
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    subject = " ".join(subject.split())
+    if len(subject) > SUBJECT_LENGTH:
+        subject = subject[:SUBJECT_LENGTH - 1].rstrip() + "…"
     row = OutboxMail(
         message_id=make_msgid(domain=host),
         signature=signature,
         recipient=recipient,
-        subject=subject.strip(),
+        subject=subject,
         body_text=body.lstrip("\n"),
         action_url=action_url,
     )
     db.session.add(row)
     return row
+
+
+def forget_recipient(row: OutboxMail) -> None:
+    """Erase a handled mail's personal data (a withdrawal), keeping the row as a record."""
+    row.recipient, row.subject, row.body_text, row.body_html = "", "", "", None
+    row.action_url = None
+    # SMTP errors name the refused address.
+    row.last_error = "(erased)" if row.last_error else None
+    _mail_file(row).unlink(missing_ok=True)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -86,12 +99,16 @@ def _as_message(row: OutboxMail) -> Message:
     return message
 
 
+def _mail_file(row: OutboxMail) -> Path:
+    name = f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}.eml"
+    return Path(current_app.config["MAIL_DIRECTORY"]) / name
+
+
 def _write_to_file(row: OutboxMail, message: Message) -> None:
-    directory = Path(current_app.config["MAIL_DIRECTORY"])
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}.eml"
+    path = _mail_file(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(message.as_bytes())
-    log.info("Mail to %s written to %s", row.recipient, path)
+    log.info("Mail %s written to %s", row.id, path)
     if row.action_url:
         log.info("Link in that mail (%s): %s", row.subject, row.action_url)
 

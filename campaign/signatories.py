@@ -61,10 +61,13 @@ def plural_role(role: str, language: str) -> str | None:
 def alderperson_line(signatures: list[Signature], language: str) -> str:
     """One line for the alderpersons of one municipality."""
     municipality = signatures[0].municipality or ""
-    roles = {_role_of(s, language) for s in signatures}
+    roles: dict[str, str] = {}  # "Wethouder" and "wethouder" are one role, spelled as first seen
+    for signature in signatures:
+        role = _role_of(signature, language)
+        roles.setdefault(role.casefold(), role)
     if len(signatures) == 1:
-        return f"{signatures[0].name}, {_role_at(roles.pop(), municipality, language)}"
-    plural = plural_role(roles.pop(), language) if len(roles) == 1 else None
+        return f"{signatures[0].name}, {_role_at(roles.popitem()[1], municipality, language)}"
+    plural = plural_role(roles.popitem()[1], language) if len(roles) == 1 else None
     if plural:
         names = join_names([s.name or "" for s in signatures], language)
         return f"{names}, {_role_at(plural, municipality, language)}"

@@ -87,3 +87,8 @@ def test_place_names_never_break_inside_and_names_are_escaped():
         '<span class="nowrap">gemeente Alphen aan den Rijn</span>')
     assert str(keep_together("Stichting 's-Hertogenbosch Noord")) == \
         'Stichting <span class="nowrap">&#39;s-Hertogenbosch</span> Noord'
+
+
+def test_roles_differing_only_in_case_still_share_the_plural():
+    mixed_case = [_alderperson("Anna", role="Wethouder"), _alderperson("Bert")]
+    assert alderperson_line(mixed_case, "nl") == "Anna en Bert, Wethouders gemeente Tilburg"

@@ -133,3 +133,17 @@ def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
         server.terminate()
         server.wait(timeout=10)
 
+
+
+def test_a_new_instance_folder_is_made_even_with_a_secret_key_set(tmp_path, monkeypatch):
+    from flask_migrate import upgrade
+
+    from campaign import create_app
+    monkeypatch.setenv("SECRET_KEY", "set-by-the-operator")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    instance = tmp_path / "nieuw" / "instance"
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert (instance / "campaign.sqlite").exists()

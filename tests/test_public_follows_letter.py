@@ -103,8 +103,12 @@ def test_no_public_page_or_api_answer_shows_a_signers_email(app, staff, browser,
     staff.send_mail()
     pages = ["/", f"/letters/{slug}", f"/letters/{slug}/sign", f"/letters/{slug}/sign/sent",
              "/privacy", f"/api/letters/{slug}", f"/api/letters/{slug}/signatures",
-             "/letters/nope", "/api/letters/nope"]
+             "/letters/nope", "/api/letters/nope", f"/api/letters/{slug}/signatures?page=x"]
     seen += [browser.get(page) for page in pages]
+    seen.append(browser.client.post(f"/letters/{slug}/sign", data=SIGNER))  # no CSRF token: 400
+    staff.run("letters", "close", slug)
+    seen += [browser.get(f"/letters/{slug}"), browser.get(f"/letters/{slug}/sign")]  # 409
+    seen += [browser.get(path_of(link)) for link in links]  # every link once the letter closed
     assert browser.get(f"/api/letters/{slug}").json["counts"]["total"] == 4
     for response in seen:
         found = EMAIL.findall(response.text)

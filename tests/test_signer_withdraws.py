@@ -63,3 +63,30 @@ def test_pending_mail_of_a_withdrawn_signature_is_not_sent(app, staff, browser, 
     mailbox.clear()
     assert staff.send_mail().sent == 0
     assert mailbox.messages == []
+
+
+def test_withdrawal_erases_refusals_and_mail_files_too(make_app, tmp_path, mailbox):
+    from conftest import Browser, Staff
+    from campaign.outbox import send_due
+    app = make_app(MAIL_SERVER=None)
+    staff, browser = Staff(app, tmp_path), Browser(app.test_client())
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    with app.app_context():
+        send_due()
+        mail = db.session.scalar(sa.select(OutboxMail))
+        mail.last_error = f"SMTPRecipientsRefused: {{'{SIGNER['email']}': (550, b'no')}}"
+        db.session.commit()
+        link = mail.action_url
+    mail_files = tmp_path / "instance" / "mail"
+    assert len(list(mail_files.glob("*.eml"))) == 1
+    browser.submit(path_of(link))
+    with app.app_context():
+        send_due()
+        withdraw = db.session.scalars(sa.select(OutboxMail.action_url)
+                                      .order_by(OutboxMail.id.desc())).first()
+    assert browser.submit(path_of(withdraw)).status_code == 200
+    assert list(mail_files.glob("*.eml")) == []
+    with app.app_context():
+        for mail in db.session.scalars(sa.select(OutboxMail)):
+            assert SIGNER["email"] not in (mail.last_error or "") + mail.recipient

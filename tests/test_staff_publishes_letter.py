@@ -133,3 +133,27 @@ def test_missing_file_and_unknown_slug_get_clear_errors(staff):
     slug = staff.publish_letter()
     staff.run("letters", "close", slug)
     assert "is closed, not open" in staff.run("letters", "close", slug).output
+
+
+def test_staff_review_waiting_signatures(app, staff, browser, mailbox):
+    from conftest import SIGNER, links_in, path_of
+    slug = staff.publish_letter(moderation="all")
+    for number in range(2):
+        signer = {**SIGNER, "email": f"jan{number}@gmail.com", "name": f"Jan {number}"}
+        browser.submit(f"/letters/{slug}/sign", signer)
+        staff.send_mail()
+        browser.submit(path_of(links_in(mailbox.last_to(signer["email"]))[0]))
+    listing = staff.run("letters", "review", slug)
+    lines = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert [(line[2], line[5]) for line in lines] == [("Jan 0", "jan0@gmail.com"),
+                                                      ("Jan 1", "jan1@gmail.com")]
+    first, second = (int(line[0]) for line in lines)
+    assert "1 approved" in staff.run("letters", "approve", slug, str(first)).output
+    assert "1 rejected" in staff.run("letters", "reject", slug, str(second)).output
+    assert [item["name"] for item in browser.get(f"/api/letters/{slug}/signatures").json["items"]] \
+        == ["Jan 0"]
+    assert "0 waiting" in staff.run("letters", "review", slug).output
+    assert "no signature 999" in staff.run("letters", "approve", slug, "999").output
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert {"signature.approved", "signature.rejected"} <= set(actions)

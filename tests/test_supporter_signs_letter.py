@@ -96,14 +96,18 @@ def test_second_signature_with_same_address_reveals_nothing(app, staff, browser,
     assert "/confirm/" not in " ".join(links_in(notice))
 
 
-def test_pending_signer_who_signs_again_gets_a_fresh_mail(app, staff, browser, mailbox):
+def test_pending_signer_who_signs_again_gets_a_fresh_mail_for_what_was_first_given(
+        app, staff, browser, mailbox):
     slug = staff.publish_letter()
     browser.submit(f"/letters/{slug}/sign", SIGNER)
-    browser.submit(f"/letters/{slug}/sign", {**SIGNER, "name": "Jan P. Jansen"})
+    # Someone else typing this address cannot change what its owner's link confirms.
+    browser.submit(f"/letters/{slug}/sign", {**SIGNER, "name": "Iemand Anders"})
     [signature] = _signatures(app)
-    assert signature.state == "pending" and signature.name == "Jan P. Jansen"
+    assert signature.state == "pending" and signature.name == "Jan Jansen"
     staff.send_mail()
-    assert len(mailbox.to(SIGNER["email"])) == 2
+    first, second = mailbox.to(SIGNER["email"])
+    page = browser.get(path_of(links_in(second)[0])).text
+    assert "Jan Jansen" in page and "Iemand Anders" not in page
 
 
 def test_confirm_link_used_twice_shows_the_state(app, staff, browser, mailbox):

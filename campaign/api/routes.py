@@ -6,7 +6,8 @@ from flask import abort, current_app, jsonify, request
 
 from ..extensions import csrf, db
 from ..links import external_url
-from ..models import Letter, LetterStatus, Signature
+from ..letters.lookup import find_public_letter
+from ..models import Letter, Signature
 from ..signatories import counts
 from ..timeutil import isoformat_utc
 from . import blueprint
@@ -14,24 +15,24 @@ from . import blueprint
 csrf.exempt(blueprint)
 
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
 
 
 def _letter(slug: str) -> Letter:
-    letter = db.session.scalar(sa.select(Letter).where(
-        Letter.slug == slug, Letter.status.in_(LetterStatus.PUBLIC)))
+    letter = find_public_letter(slug)
     if letter is None:
         abort(404)
     return letter
 
 
-def _positive_int(name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(name: str, default: int, maximum: int) -> int:
+    """A query parameter from 1 up; above `maximum` it is cut to it."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        abort(400, description=f"'{name}' must be a whole number of 1 or more")
-    value = int(raw)
-    return min(value, maximum) if maximum else value
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+        abort(400, description=f"'{name}' must be a whole number from 1 to {maximum}")
+    return min(int(raw), maximum)
 
 
 @blueprint.get("/letters/<slug>")
@@ -57,7 +58,7 @@ def signature_item(signature: Signature) -> dict:
 @blueprint.get("/letters/<slug>/signatures")
 def signatures(slug: str):
     found = _letter(slug)
-    page = _positive_int("page", 1)
+    page = _positive_int("page", 1, MAX_PAGE)
     per_page = _positive_int("per_page", current_app.config["SIGNATURES_PER_PAGE"], MAX_PER_PAGE)
     rows = db.session.scalars(
         sa.select(Signature)

@@ -1,10 +1,13 @@
 """The public sign form. Its field names are a documented interface (README: "The sign form")."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, Optional,
+                                ValidationError)
 
 from ..models import SignatoryKind
 from ..verification import website_host
@@ -17,7 +20,10 @@ KIND_LABELS = {
 
 
 def _stripped(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+    """Without control characters (a NUL cannot even be stored) and outer white space."""
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if unicodedata.category(c) != "Cc" or c == " ").strip()
 
 
 class SignForm(FlaskForm):
@@ -40,8 +46,9 @@ class SignForm(FlaskForm):
                           filters=[_stripped], validators=[
         Optional(), Length(max=300, message=_l("At most 300 characters."))])
     public = BooleanField(_l("My name may be shown with the letter"), default=True)
+    # DataRequired, not InputRequired: "consent=false" is input, but no consent.
     consent = BooleanField(_l("I agree to the privacy statement"), validators=[
-        InputRequired(_l("You can only sign if you agree to the privacy statement."))])
+        DataRequired(_l("You can only sign if you agree to the privacy statement."))])
 
     def __init__(self, kinds: list[str], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from ..tokens import ExpiredLink, InvalidLink, Purpose, matches, read_token, \
     read_token_ignoring_age
 from . import blueprint
 from .forms import SignForm
+from .lookup import find_public_letter
 
 
 def _sign_limit() -> str:
@@ -28,8 +29,7 @@ def _link_limit() -> str:
 
 
 def _public_letter(slug: str) -> Letter:
-    letter = db.session.scalar(sa.select(Letter).where(
-        Letter.slug == slug, Letter.status.in_(LetterStatus.PUBLIC)))
+    letter = find_public_letter(slug)
     if letter is None:
         abort(404)
     use_language(letter.language)
@@ -84,20 +84,40 @@ def check_mail(slug: str):
     return render_template("letters/check_mail.html", letter=letter)
 
 
+# A link whose work is done shows the signature's state, expired or not.
+DONE_STATES = {
+    Purpose.CONFIRM: (SignatureState.CONFIRMED, SignatureState.WITHDRAWN),
+    Purpose.INVITE: (SignatureState.CONFIRMED, SignatureState.WITHDRAWN),
+    Purpose.WITHDRAW: (SignatureState.WITHDRAWN,),
+}
+
+
+def _signature_of(letter: Letter, target) -> Signature | None:
+    signature = db.session.get(Signature, target.signature_id)
+    if signature is None or signature.letter_id != letter.id:
+        return None
+    if signature.state != SignatureState.WITHDRAWN and not matches(signature, target):
+        return None
+    return signature
+
+
 def _linked_signature(purpose: str, slug: str, token: str) -> Signature:
     """The signature a mailed link points at, or the page that says why there is none."""
     letter = _public_letter(slug)
     try:
         target = read_token(purpose, token)
     except ExpiredLink:
+        signature = _signature_of(letter, read_token_ignoring_age(purpose, token))
+        if signature is None:
+            abort(404)
+        if signature.state in DONE_STATES[purpose]:
+            return signature
         page = render_template("letters/expired.html", letter=letter, purpose=purpose, token=token)
         abort(make_response(page, 410))
     except InvalidLink:
         abort(404)
-    signature = db.session.get(Signature, target.signature_id)
-    if signature is None or signature.letter_id != letter.id:
-        abort(404)
-    if signature.state != SignatureState.WITHDRAWN and not matches(signature, target):
+    signature = _signature_of(letter, target)
+    if signature is None:
         abort(404)
     return signature
 
@@ -153,8 +173,8 @@ def renew(slug: str, purpose: str, token: str):
         target = read_token_ignoring_age(purpose, token)
     except InvalidLink:
         abort(404)
-    signature = db.session.get(Signature, target.signature_id)
-    if signature is not None and signature.letter_id == letter.id and matches(signature, target):
+    signature = _signature_of(letter, target)
+    if signature is not None:
         operations.resend_link(purpose, signature)
         db.session.commit()
     # The same answer whatever happened, as with the sign form.
