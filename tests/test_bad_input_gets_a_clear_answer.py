@@ -24,7 +24,8 @@ def test_consent_false_is_no_consent(app, staff, browser):
 def test_control_characters_are_dropped_from_what_signers_type(app, staff, browser):
     slug = staff.publish_letter()
     response = browser.submit(f"/letters/{slug}/sign", {
-        **SIGNER, "name": "Jan\x00 Jan\x07sen", "role": "wet\x00houder", "website": "utrecht.nl\x00"})
+        **SIGNER, "name": "Jan\x00 Jan\x07sen", "role": "wet\x00houder",
+        "website": "utrecht.nl\x00"})
     assert response.status_code == 303
     with app.app_context():
         signature = db.session.scalar(sa.select(Signature))
