@@ -7,24 +7,29 @@ MO      := $(PO:.po=.mo)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: install run test bench system-libraries translations messages clean
+.PHONY: install run test bench system-packages translations messages clean
 
-install: system-libraries $(VENV)/.installed translations
+install: system-packages $(VENV)/.installed translations
 
-# WeasyPrint draws PDFs with Pango and subsets fonts fastest with HarfBuzz; a machine without them
-# gets them from Debian when we may install, and is told what to install otherwise.
+# WeasyPrint draws PDFs with Pango and subsets fonts fastest with HarfBuzz; the browser tests drive
+# Debian's Chromium. A machine without them gets them from Debian when we may install, and is told
+# what to install otherwise.
 SYSTEM_LIBRARIES := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
                     libharfbuzz-subset.so.0:libharfbuzz-subset0 libfontconfig.so.1:libfontconfig1
-system-libraries:
+SYSTEM_COMMANDS  := chromium:chromium
+system-packages:
 	@missing=""; for pair in $(SYSTEM_LIBRARIES); do \
 	  ldconfig -p 2>/dev/null | grep -q "$${pair%%:*}" || missing="$$missing $${pair##*:}"; \
 	done; \
+	for pair in $(SYSTEM_COMMANDS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing for WeasyPrint (Debian packages):$$missing"; \
+	    echo "Installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "WeasyPrint needs these system packages:$$missing" >&2; exit 1; \
+	    echo "Please install these system packages:$$missing" >&2; exit 1; \
 	  fi; \
 	fi
 
