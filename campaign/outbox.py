@@ -50,7 +50,7 @@ def queue_mail(recipient: str, template: str, *, signature: Signature | None = N
         signature=signature,
         recipient=recipient,
         subject=subject,
-        body_text=body.lstrip("\n"),
+        body_text=body.strip("\n") + "\n",
         action_url=action_url,
     )
     db.session.add(row)
