@@ -1,6 +1,8 @@
 """Flask commands for staff: letters (import, publish, close, invite, export), outbox, demo."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -36,6 +38,17 @@ def _letter(slug: str) -> Letter:
     return letter
 
 
+@contextmanager
+def _staff_change() -> Iterator[None]:
+    """Commit a change made by an operation, or say why it was refused and store nothing."""
+    try:
+        yield
+    except operations.NotAllowed as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    db.session.commit()
+
+
 def _fail_with_problems(path: str, error: LetterFileError) -> None:
     db.session.rollback()
     for problem in error.problems:
@@ -62,11 +75,8 @@ def import_command(path: str, publish: bool) -> None:
 @click.argument("slug")
 def publish_command(slug: str) -> None:
     """Open a letter for signing, freezing its text as a version."""
-    try:
+    with _staff_change():
         version = operations.publish_letter(_letter(slug), STAFF)
-    except operations.NotAllowed as error:
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"{slug} is open for signing (version {version.number})")
 
 
@@ -74,11 +84,8 @@ def publish_command(slug: str) -> None:
 @click.argument("slug")
 def close_command(slug: str) -> None:
     """Stop accepting signatures."""
-    try:
+    with _staff_change():
         operations.close_letter(_letter(slug), STAFF)
-    except operations.NotAllowed as error:
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"{slug} is closed")
 
 
@@ -90,12 +97,10 @@ def invite_command(slug: str, path: str) -> None:
     letter = _letter(slug)
     try:
         invitees = parse_invitees(_read_text(path), letter.kinds)
-        report = operations.invite(letter, invitees, STAFF)
     except LetterFileError as error:
         _fail_with_problems(path, error)
-    except operations.NotAllowed as error:
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    with _staff_change():
+        report = operations.invite(letter, invitees, STAFF)
     click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
 
 
@@ -124,13 +129,9 @@ def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
     unknown = [str(i) for i in ids if i not in signatures]
     if unknown:
         raise click.ClickException(f"no signature {', '.join(unknown)} on letter {slug}")
-    try:
+    with _staff_change():
         for signature in signatures.values():
             operations.review_signature(signature, approve, STAFF)
-    except operations.NotAllowed as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error}; nothing was changed") from None
-    db.session.commit()
     click.echo(f"{len(signatures)} {'approved' if approve else 'rejected'}")
 
 
