@@ -66,6 +66,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "campaign@localhost"),
         "MAIL_DIRECTORY": str(instance_path / "mail"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Names this app's counters, so that apps can share one Redis.
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "").strip() or "campaign",
+        # Sign-form submissions per client address (Flask-Limiter's notation).
+        "SIGN_RATE_LIMIT": env("SIGN_RATE_LIMIT", "").strip() or "20 per hour;5 per minute",
         "INSTANCE_PATH": str(instance_path),
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
@@ -82,7 +86,6 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_HEADERS_ENABLED": True,
-    "SIGN_RATE_LIMIT": "20 per hour;5 per minute",
     "LINK_RATE_LIMIT": "30 per hour",
     # How long e-mailed links stay valid, in seconds.
     "CONFIRM_LINK_MAX_AGE": 14 * 24 * 3600,

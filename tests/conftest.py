@@ -8,7 +8,12 @@ from html import unescape
 import os
 import re
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -76,16 +81,10 @@ def path_of(url: str) -> str:
     return url[len(BASE_URL):]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def smtp_server():
     mailbox = Mailbox()
-    mailbox.port = _free_port()
+    mailbox.port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
     controller.start()
     yield mailbox
@@ -97,6 +96,46 @@ def mailbox(smtp_server):
     smtp_server.clear()
     yield smtp_server
     smtp_server.clear()
+
+
+# --- the app as a server ----------------------------------------------------------------------
+
+PROJECT = Path(__file__).parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def flask_command(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """`flask --app wsgi ARGS` in a process of its own, as a user would run it."""
+    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, check=True,
+                          capture_output=True, text=True, cwd=PROJECT)
+
+
+@contextmanager
+def gunicorn(env: dict, port: int, workers: int = 2):
+    """The app served by gunicorn, the production server, until the block ends."""
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "wsgi:app"], env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/privacy", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 # --- the database and the app ------------------------------------------------------------------

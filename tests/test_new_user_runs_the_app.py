@@ -5,10 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -19,7 +16,7 @@ from alembic.migration import MigrationContext
 
 from campaign.config import from_environment
 from campaign.extensions import db
-from conftest import csrf_token, visible_text
+from conftest import csrf_token, flask_command, free_port, gunicorn, visible_text
 
 BIN = Path(sys.executable).parent
 
@@ -70,56 +67,30 @@ def test_demo_command_makes_a_letter_with_signatures(app, staff, client):
     assert staff.run("demo").output.strip() == slug + "-2"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def new_user_env(tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("the embedded default is SQLite")
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("MAIL_", "DATABASE_URL", "SECRET_KEY", "BASE_URL"))}
-    port = _free_port()
+    port = free_port()
     env.update(INSTANCE_PATH=str(tmp_path / "instance"), BASE_URL=f"http://127.0.0.1:{port}",
                PYTHONWARNINGS="ignore")
     return env, port
 
 
-def _flask(env, *args):
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, check=True,
-                          capture_output=True, text=True, cwd=Path(__file__).parent.parent)
-
-
 def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
     env, port = new_user_env
-    _flask(env, "db", "upgrade")
-    slug = _flask(env, "demo-if-empty").stdout.strip().rsplit("/", 1)[1]
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        env=env, cwd=Path(__file__).parent.parent,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
+    flask_command(env, "db", "upgrade")
+    slug = flask_command(env, "demo-if-empty").stdout.strip().rsplit("/", 1)[1]
+    with gunicorn(env, port) as base:
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        for _ in range(100):
-            try:
-                page = opener.open(f"{base}/letters/{slug}/sign", timeout=2).read().decode()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not answer")
-
+        page = opener.open(f"{base}/letters/{slug}/sign", timeout=5).read().decode()
         form = {"csrf_token": csrf_token(page), "kind": "alderperson", "name": "Nieuwe Gebruiker",
                 "municipality": "Ommen", "email": "nieuw@ommen.nl", "public": "y", "consent": "y"}
         opener.open(f"{base}/letters/{slug}/sign", urllib.parse.urlencode(form).encode(), timeout=5)
-        sent = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "outbox", "send", "--once"],
-                              env=env, capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).parent.parent)
+        sent = flask_command(env, "outbox", "send", "--once")
         link = re.search(r"Link in that mail \(.*\): (\S+)", sent.stderr).group(1)
         assert list((Path(env["INSTANCE_PATH"]) / "mail").glob("*.eml"))
 
@@ -129,10 +100,6 @@ def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
         assert done.status == 200
         letter = opener.open(f"{base}/letters/{slug}", timeout=5).read().decode()
         assert "Nieuwe Gebruiker, wethouder gemeente Ommen" in visible_text(letter)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
 
 
 def test_a_new_instance_folder_is_made_even_with_a_secret_key_set(tmp_path, monkeypatch):
