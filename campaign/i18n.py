@@ -6,17 +6,31 @@ from flask import Flask, current_app, g, has_request_context, request
 from .extensions import babel
 
 
+LANGUAGE_COOKIE = "lang"
+
+
 def select_locale() -> str:
+    """A letter's pages speak its language; other pages the one the reader chose, else Dutch.
+
+    The browser's Accept-Language is not asked: many Dutch readers run English systems.
+    """
     languages = current_app.config["LANGUAGES"]
     forced = getattr(g, "language", None)
     if forced in languages:
         return forced
     if has_request_context():
-        asked = request.args.get("lang")
-        if asked in languages:
-            return asked
-        return request.accept_languages.best_match(languages) or languages[0]
+        for asked in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+            if asked in languages:
+                return asked
     return languages[0]
+
+
+def remember_language_choice(response):
+    asked = request.args.get("lang")
+    if asked in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response
 
 
 def use_language(language: str) -> None:
@@ -29,3 +43,4 @@ def use_language(language: str) -> None:
 
 def init_babel(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(remember_language_choice)

@@ -289,8 +289,13 @@ def test_pages_outside_a_letter_speak_dutch_unless_the_reader_asks_for_english(c
     assert '<html lang="en">' in asked.text and "Privacy statement" in asked.text
     assert "Privacyverklaring" not in asked.text
 
+    # The choice is remembered; an English browser alone does not switch (many Dutch readers
+    # run English systems).
+    assert "Privacy statement" in client.get("/").text
+    assert "Nederlands" in client.get("/").text  # the way back
+    assert "Privacyverklaring" in client.get("/?lang=nl").text
     browser_says = client.get("/privacy", headers={"Accept-Language": "en-GB,en;q=0.8"})
-    assert "Privacy statement" in browser_says.text
+    assert "Privacyverklaring" in browser_says.text
 
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "Pagina niet gevonden" in missing.text
