@@ -36,6 +36,9 @@ def test_invited_wethouder_signs_with_one_button(app, staff, browser, mailbox):
     assert page.status_code == 200
     assert "Marieke de Groot" in page.text
     assert "Wij vragen u om" in page.text  # the letter itself
+    assert page.text.count("<button") == 1
+    assert '<button type="submit" class="button">Onderteken als Marieke de Groot</button>' \
+        in page.text
     assert _signature(app, "m.degroot@utrecht.nl").state == "invited"
 
     signed = browser.submit(link)
