@@ -48,17 +48,31 @@ def _is_development_key(config: dict) -> bool:
     return key_file.is_file() and key_file.read_text().strip() == config["SECRET_KEY"]
 
 
+class SettingError(ValueError):
+    """A setting in the environment that cannot be used; the message names it."""
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
+
+
 def from_environment(instance_path: Path) -> dict:
     """The application's settings, taken from the environment at start-up."""
     env = os.environ.get
-    mail_port = env("MAIL_PORT", "").strip()
     return {
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": _secret_key(instance_path),
         "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").strip().rstrip("/"),
         "MAIL_SERVER": env("MAIL_SERVER", "").strip() or None,
-        "MAIL_PORT": int(mail_port) if mail_port else 25,
+        "MAIL_PORT": _whole_number("MAIL_PORT", 25),
+        # Seconds to wait for the SMTP server before trying again later.
+        "MAIL_TIMEOUT": _whole_number("MAIL_TIMEOUT", 30),
         "MAIL_USE_TLS": _flag(env("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _flag(env("MAIL_USE_SSL")),
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
@@ -73,7 +87,7 @@ def from_environment(instance_path: Path) -> dict:
         "INSTANCE_PATH": str(instance_path),
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
-        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0") or 0),
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": env("BASE_URL", "").strip().startswith("https://"),
     }
 
@@ -86,6 +100,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down must not stop people signing: count in memory until it is back.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "LINK_RATE_LIMIT": "30 per hour",
     # How long e-mailed links stay valid, in seconds.
     "CONFIRM_LINK_MAX_AGE": 14 * 24 * 3600,
@@ -103,7 +120,12 @@ def warn_about_development_defaults(config: dict) -> None:
     """Say so when a production-looking setup still runs on a development default."""
     production_like = (config["MAIL_SERVER"]
                        or not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
-    if production_like and not config.get("TESTING") and _is_development_key(config):
+    if not production_like or config.get("TESTING"):
+        return
+    if _is_development_key(config):
         log.warning(
             "SECRET_KEY is not set: using the development key in instance/. "
             "Set SECRET_KEY to the same value on every app process.")
+    if config["BASE_URL"].startswith(("http://127.0.0.1", "http://localhost")):
+        log.warning("BASE_URL is %s: links in mail and PDF will point at this machine. "
+                    "Set BASE_URL to the public address.", config["BASE_URL"])

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .operations import NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,12 @@ def handle_csrf_error(error: CSRFError):
         "resubmit it."))
 
 
+def handle_not_allowed(error: NotAllowed):
+    # The letter changed state between the page and the button (closed while signing).
+    db.session.rollback()
+    return _respond(409)
+
+
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     log.exception("Unhandled error on %s %s", request.method, request.path)
@@ -64,6 +71,7 @@ def handle_unexpected_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(NotAllowed, handle_not_allowed)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(Exception, handle_unexpected_error)

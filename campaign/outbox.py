@@ -9,7 +9,10 @@ always under the Message-ID it was given when queued.
 from __future__ import annotations
 
 import logging
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
@@ -113,10 +116,23 @@ def _write_to_file(row: OutboxMail, message: Message) -> None:
         log.info("Link in that mail (%s): %s", row.subject, row.action_url)
 
 
+@contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    # Flask-Mail opens its SMTP connection without a timeout, which lets a stalled server hold
+    # the sender (and its locked row) for ever; smtplib falls back on the default timeout.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
 def _deliver(row: OutboxMail) -> None:
     message = _as_message(row)
     if current_app.config.get("MAIL_SERVER"):
-        flask_mail.send(message)
+        with _socket_timeout(current_app.config["MAIL_TIMEOUT"]):
+            flask_mail.send(message)
     else:
         _write_to_file(row, message)
 

@@ -153,3 +153,20 @@ def test_running_sender_picks_up_mail_as_it_arrives(app, mailbox):
     with app.app_context():
         run_sender(poll_seconds=0.05, stop_after=0.3)
     assert len(mailbox.messages) == 2
+
+
+def test_stalled_mail_server_is_given_up_on_and_retried_later(make_app):
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts connections and never says a word
+    try:
+        app = make_app(MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+        _queue_plain_mails(app, 1)
+        with app.app_context():
+            report = send_due()
+        assert report.retried == 1
+        [mail] = _mails(app)
+        assert mail.status == "queued" and "timed out" in mail.last_error
+    finally:
+        listener.close()
