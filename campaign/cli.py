@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,6 +72,24 @@ def import_command(path: str, publish: bool) -> None:
     click.echo(letter.slug)
 
 
+@letters_cli.command("update")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False))
+def update_command(slug: str, path: str) -> None:
+    """Replace a letter's text and fields from its file; an open letter gets a new version."""
+    letter = _letter(slug)
+    try:
+        parsed = parse_letter_file(_read_text(path))
+        with _staff_change():
+            version = operations.update_letter(letter, parsed, STAFF)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    if version:
+        click.echo(f"{slug} updated: its text is now version {version.number}")
+    else:
+        click.echo(f"{slug} updated")
+
+
 @letters_cli.command("publish")
 @click.argument("slug")
 def publish_command(slug: str) -> None:
@@ -137,7 +156,7 @@ def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
 
 @letters_cli.command("approve")
 @click.argument("slug")
-@click.argument("ids", nargs=-1, type=int, required=True)
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1), required=True)
 def approve_command(slug: str, ids: tuple[int, ...]) -> None:
     """Let signatures that wait for review through to the public lists and the PDF."""
     _review(slug, ids, approve=True)
@@ -145,10 +164,20 @@ def approve_command(slug: str, ids: tuple[int, ...]) -> None:
 
 @letters_cli.command("reject")
 @click.argument("slug")
-@click.argument("ids", nargs=-1, type=int, required=True)
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1), required=True)
 def reject_command(slug: str, ids: tuple[int, ...]) -> None:
     """Keep signatures out of the public lists and the PDF."""
     _review(slug, ids, approve=False)
+
+
+@letters_cli.command("purge-unconfirmed")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650),
+              help="Keep unconfirmed signatures this many days.")
+def purge_unconfirmed_command(days: int) -> None:
+    """Delete signatures never confirmed by mail, with their mail (run it daily from cron)."""
+    with _staff_change():
+        count = operations.purge_unconfirmed(timedelta(days=days), STAFF)
+    click.echo(f"{count} unconfirmed signature(s) deleted")
 
 
 @letters_cli.command("export")

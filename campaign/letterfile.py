@@ -47,6 +47,17 @@ class LetterFile:
     moderation: str = Moderation.UNVERIFIED
 
 
+class _DatesAsTextLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: "2021-02-30" stays text for our own date check, instead
+    of an exception from deep inside the YAML library."""
+
+
+_DatesAsTextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _split(text: str) -> tuple[str, str, int]:
     """Front matter, body, and the file line on which the body starts."""
     lines = text.lstrip("\ufeff").splitlines()
@@ -71,8 +82,8 @@ def parse_letter_file(text: str) -> LetterFile:
         raise LetterFileError([f"line {line}: the file holds a NUL character; is it a text file?"])
     front, body, body_line = _split(text)
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(front)
+        node = yaml.compose(front, Loader=_DatesAsTextLoader)
+        values = yaml.load(front, Loader=_DatesAsTextLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 2}: " if mark else ""

@@ -6,6 +6,7 @@ in the caller's transaction; they flush when they need ids, and leave the commit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -17,7 +18,7 @@ from .i18n import use_language
 from .letterfile import LetterFile, LetterFileError
 from .links import external_url
 from .models import (Letter, LetterStatus, LetterText, LetterVersion, Moderation, OutboxMail,
-                     OutboxStatus, Review, Signature, SignatureState, Verification)
+                     OutboxStatus, Review, SignatoryKind, Signature, SignatureState, Verification)
 from .outbox import forget_recipient, queue_mail
 from .timeutil import utcnow
 from .tokens import Purpose, make_token
@@ -30,20 +31,44 @@ class NotAllowed(Exception):
 
 # --- letters -----------------------------------------------------------------------------------
 
+def _letter_fields(parsed: LetterFile) -> dict[str, object]:
+    return dict(
+        kind=parsed.kind, language=parsed.language, title=parsed.title, body=parsed.body,
+        addressee=parsed.addressee, place=parsed.place, letter_date=parsed.date,
+        salutation=parsed.salutation, closing=parsed.closing, letterhead=parsed.letterhead,
+        signatory_kinds=",".join(parsed.signatory_kinds), moderation=parsed.moderation)
+
+
 def import_letter(parsed: LetterFile, actor: str) -> Letter:
     if db.session.scalar(sa.select(Letter.id).where(Letter.slug == parsed.slug)) is not None:
-        raise LetterFileError([f"field 'slug': a letter with slug {parsed.slug!r} already exists"])
-    letter = Letter(
-        slug=parsed.slug, kind=parsed.kind, language=parsed.language, title=parsed.title,
-        body=parsed.body, addressee=parsed.addressee, place=parsed.place,
-        letter_date=parsed.date, salutation=parsed.salutation, closing=parsed.closing,
-        letterhead=parsed.letterhead, signatory_kinds=",".join(parsed.signatory_kinds),
-        moderation=parsed.moderation, status=LetterStatus.DRAFT,
-    )
+        raise LetterFileError([f"field 'slug': a letter with slug {parsed.slug!r} already "
+                               "exists (use 'flask letters update' to change it)"])
+    letter = Letter(slug=parsed.slug, status=LetterStatus.DRAFT, **_letter_fields(parsed))
     db.session.add(letter)
     db.session.flush()
     audit.record(actor, "letter.imported", letter=letter, slug=letter.slug)
     return letter
+
+
+def update_letter(letter: Letter, parsed: LetterFile, actor: str) -> LetterVersion | None:
+    """Replace a letter's fields from its file. An open letter whose text changed gets a new
+    version at once; signatures keep pointing at the version they signed."""
+    if parsed.slug != letter.slug:
+        raise LetterFileError([f"field 'slug': the file is for {parsed.slug!r}, "
+                               f"not {letter.slug!r}"])
+    if letter.status == LetterStatus.DELIVERED:
+        raise NotAllowed(f"letter {letter.slug} has been delivered; its text stays as it was")
+    for name, value in _letter_fields(parsed).items():
+        setattr(letter, name, value)
+    version = None
+    current = letter.current_version
+    if letter.status != LetterStatus.DRAFT and (current is None
+                                                or _text_changed_since(letter, current)):
+        version = _freeze_version(letter)
+    db.session.flush()
+    audit.record(actor, "letter.updated", letter=letter,
+                 version=version.number if version else None)
+    return version
 
 
 def _freeze_version(letter: Letter) -> LetterVersion:
@@ -128,9 +153,9 @@ def _queue_signature_mail(signature: Signature, template: str, purpose: str) -> 
 def clean_municipality(name: str) -> str:
     """"Gemeente Utrecht" -> "Utrecht": the word is printed by the letter, not typed by signers."""
     name = " ".join(name.split())
-    for prefix in ("gemeente ", "municipality of "):
-        if name.lower().startswith(prefix):
-            return name[len(prefix):]
+    for prefix in ("gemeente", "municipality of"):
+        if name.lower() == prefix or name.lower().startswith(prefix + " "):
+            return name[len(prefix):].strip()
     return name
 
 
@@ -138,8 +163,11 @@ def _apply_details(signature: Signature, details: SignerDetails) -> None:
     signature.kind = details.kind
     signature.name = " ".join(details.name.split())
     signature.role = details.role.strip() or None
-    signature.organisation = " ".join(details.organisation.split()) or None
-    signature.municipality = clean_municipality(details.municipality) or None
+    # Only what belongs to the kind: an organisation's signer is not filed under a municipality.
+    signature.organisation = (" ".join(details.organisation.split()) or None
+                              if details.kind == SignatoryKind.ORGANISATION else None)
+    signature.municipality = (clean_municipality(details.municipality) or None
+                              if details.kind == SignatoryKind.ALDERPERSON else None)
     signature.website = details.website.strip() or None
     signature.public = details.public
     signature.lead = details.lead
@@ -250,6 +278,24 @@ def review_signature(signature: Signature, approve: bool, actor: str) -> None:
     signature.review = Review.APPROVED if approve else Review.REJECTED
     audit.record(actor, "signature.approved" if approve else "signature.rejected",
                  letter=signature.letter, signature=signature)
+
+
+def purge_unconfirmed(older_than: timedelta, actor: str) -> int:
+    """Delete signatures from the public form never confirmed within `older_than`, with their
+    mail: an address someone typed in must not be kept when its owner never answered."""
+    stale = db.session.scalars(sa.select(Signature).where(
+        Signature.state == SignatureState.PENDING, Signature.created_at < utcnow() - older_than))
+    count = 0
+    for signature in stale:
+        for mail in db.session.scalars(
+                sa.select(OutboxMail).where(OutboxMail.signature_id == signature.id)):
+            forget_recipient(mail)
+            db.session.delete(mail)
+        db.session.delete(signature)
+        count += 1
+    if count:
+        audit.record(actor, "signatures.purged", count=count, days=older_than.days)
+    return count
 
 
 def resend_link(purpose: str, signature: Signature) -> bool:

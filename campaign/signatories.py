@@ -58,6 +58,17 @@ def plural_role(role: str, language: str) -> str | None:
     return None
 
 
+NO_BREAK_SPACE = "\u00a0"
+# Longer names may break; they would not fit a column's line anyway.
+LONGEST_UNBROKEN_NAME = 32
+
+
+def person(signature: Signature) -> str:
+    """The signer's name, kept on one line ("Yara de Vries" never ends a line at "de")."""
+    name = signature.name or ""
+    return name.replace(" ", NO_BREAK_SPACE) if len(name) <= LONGEST_UNBROKEN_NAME else name
+
+
 def alderperson_line(signatures: list[Signature], language: str) -> str:
     """One line for the alderpersons of one municipality."""
     municipality = signatures[0].municipality or ""
@@ -66,19 +77,19 @@ def alderperson_line(signatures: list[Signature], language: str) -> str:
         role = _role_of(signature, language)
         roles.setdefault(role.casefold(), role)
     if len(signatures) == 1:
-        return f"{signatures[0].name}, {_role_at(roles.popitem()[1], municipality, language)}"
+        return f"{person(signatures[0])}, {_role_at(roles.popitem()[1], municipality, language)}"
     plural = plural_role(roles.popitem()[1], language) if len(roles) == 1 else None
     if plural:
-        names = join_names([s.name or "" for s in signatures], language)
+        names = join_names([person(s) for s in signatures], language)
         return f"{names}, {_role_at(plural, municipality, language)}"
-    named_roles = [f"{s.name} ({_role_of(s, language)})" for s in signatures]
+    named_roles = [f"{person(s)} ({_role_of(s, language)})" for s in signatures]
     return f"{join_names(named_roles, language)}, {_municipality_phrase(municipality, language)}"
 
 
 def lead_line(signature: Signature, language: str) -> str:
     if signature.kind == SignatoryKind.ALDERPERSON:
         return alderperson_line([signature], language)
-    parts = [signature.name or "", (signature.role or "").strip(), (signature.organisation or "")]
+    parts = [person(signature), (signature.role or "").strip(), (signature.organisation or "")]
     return ", ".join(p for p in parts if p)
 
 
@@ -119,10 +130,10 @@ def public_signatories(letter: Letter) -> PublicSignatories:
         result.alderpersons.append(alderperson_line(list(group), language))
     for s in others:
         if s.kind == SignatoryKind.ORGANISATION:
-            signer = ", ".join(p for p in (s.name or "", (s.role or "").strip()) if p)
+            signer = ", ".join(p for p in (person(s), (s.role or "").strip()) if p)
             result.organisations.append(OrganisationEntry(s.organisation or "", signer))
         elif s.kind == SignatoryKind.INDIVIDUAL:
-            result.individuals.append(", ".join(p for p in (s.name or "", s.role or "") if p))
+            result.individuals.append(", ".join(p for p in (person(s), s.role or "") if p))
     return result
 
 

@@ -73,7 +73,7 @@ def links_in(message: EmailMessage) -> list[str]:
 
 def visible_text(html: str) -> str:
     """What a reader sees of a page: tags dropped, entities resolved."""
-    return unescape(re.sub(r"<[^>]+>", "", html))
+    return unescape(re.sub(r"<[^>]+>", "", html)).replace("\u00a0", " ")
 
 
 def path_of(url: str) -> str:

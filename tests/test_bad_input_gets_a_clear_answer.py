@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Letter, OutboxMail, Signature
-from conftest import LETTER_FILE, SIGNER, Browser, Staff, links_in, path_of
+from conftest import LETTER_FILE, SIGNER, Browser, Staff, links_in, path_of, visible_text
 
 
 def _count(app, model) -> int:
@@ -122,9 +122,46 @@ def test_expired_links_of_every_purpose(make_app, tmp_path, mailbox):
         operations.confirm_signature(db.session.scalar(sa.select(Signature)))
         db.session.commit()
     used = browser.get(invitation)
-    assert used.status_code == 200 and "Lea" in used.text
+    assert used.status_code == 200 and "Lea" in visible_text(used.text)
     # ...while an expired withdraw link still has work to do: it offers a new one.
     staff.send_mail()
     withdraw = path_of(next(link for link in links_in(mailbox.last_to("lea@ede.nl"))
                             if "/withdraw/" in link))
     assert browser.get(withdraw).status_code == 410
+
+
+def test_a_name_of_spaces_is_no_name_and_gemeente_is_no_municipality(app, staff, browser):
+    slug = staff.publish_letter()
+    response = browser.submit(f"/letters/{slug}/sign", {**SIGNER, "name": "   \x07",
+                                                        "municipality": "Gemeente "})
+    assert response.status_code == 400
+    assert 'id="name-error"' in response.text and 'id="municipality-error"' in response.text
+    assert _count(app, Signature) == 0
+
+
+def test_only_the_fields_of_the_chosen_kind_are_kept(app, staff, browser):
+    slug = staff.publish_letter()
+    browser.submit(f"/letters/{slug}/sign", {**SIGNER, "kind": "organisation",
+                                              "organisation": "Stichting Zon",
+                                              "municipality": "Utrecht"})
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature))
+        assert (signature.organisation, signature.municipality) == ("Stichting Zon", None)
+
+
+def test_review_of_an_impossible_id_is_a_clear_error(staff):
+    slug = staff.publish_letter()
+    result = staff.run("letters", "approve", slug, "99999999999999999999")
+    assert result.exit_code == 2 and "is not in the range" in result.output
+
+
+def test_error_pages_of_an_english_letter_speak_english(staff, client):
+    english = LETTER_FILE.format(slug="equal-chances", moderation="none",
+                                 kinds="alderperson").replace("language: nl", "language: en")
+    staff.run("letters", "import", staff.write("en.md", english), "--publish")
+    refused = client.post("/letters/equal-chances/sign", data=SIGNER)  # no CSRF token
+    assert refused.status_code == 400
+    assert '<html lang="en">' in refused.text and "The form had expired" in refused.text
+    assert 'href="/privacy?lang=en"' in refused.text
+    too_big = client.post("/letters/equal-chances/sign", data={"role": "x" * 70_000})
+    assert too_big.status_code == 413 and "Too much data" in too_big.text

@@ -70,7 +70,7 @@ def test_lead_lines():
     assert lead_line(_alderperson("Anna", "Utrecht"), "nl") == "Anna, wethouder gemeente Utrecht"
     organisation = Signature(kind="organisation", name="Sara Visser", role="directeur",
                              organisation="Kinderopvang Zon")
-    assert lead_line(organisation, "nl") == "Sara Visser, directeur, Kinderopvang Zon"
+    assert lead_line(organisation, "nl") == "Sara\u00a0Visser, directeur, Kinderopvang Zon"
 
 
 def test_typed_gemeente_is_left_to_the_letter():
@@ -92,3 +92,10 @@ def test_place_names_never_break_inside_and_names_are_escaped():
 def test_roles_differing_only_in_case_still_share_the_plural():
     mixed_case = [_alderperson("Anna", role="Wethouder"), _alderperson("Bert")]
     assert alderperson_line(mixed_case, "nl") == "Anna en Bert, Wethouders gemeente Tilburg"
+
+
+def test_a_name_never_breaks_inside_unless_it_is_very_long():
+    assert alderperson_line([_alderperson("Yara de Vries")], "nl") == \
+        "Yara\u00a0de\u00a0Vries, wethouder gemeente Tilburg"
+    long_name = "Anna Maria Catharina van der Heijden-Oostveen"
+    assert alderperson_line([_alderperson(long_name)], "nl").startswith(long_name)

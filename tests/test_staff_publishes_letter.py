@@ -157,3 +157,35 @@ def test_staff_review_waiting_signatures(app, staff, browser, mailbox):
     with app.app_context():
         actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert {"signature.approved", "signature.rejected"} <= set(actions)
+
+
+def test_staff_update_a_published_letter_and_signatures_keep_their_version(app, staff, browser,
+                                                                          mailbox):
+    from conftest import SIGNER, links_in, path_of
+    slug = staff.publish_letter(moderation="none")
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+
+    changed = GOOD.replace("Wij vragen u om", "Wij vragen u dringend om").replace(
+        "signatory_kinds: [alderperson, organisation]", "signatory_kinds: [alderperson]")
+    result = staff.run("letters", "update", slug, staff.write("nieuw.md", changed))
+    assert result.exit_code == 0 and "version 2" in result.output
+    assert "Wij vragen u dringend om" in browser.get(f"/letters/{slug}").text
+    with app.app_context():
+        from campaign.models import Signature
+        assert db.session.scalar(sa.select(Signature)).version.number == 1
+    same = staff.run("letters", "update", slug, staff.write("nieuw.md", changed))
+    assert same.output == f"{slug} updated\n"
+    other = staff.run("letters", "update", slug, staff.write("ander.md",
+                                                              changed.replace(slug, "ander")))
+    assert other.exit_code != 0 and "the file is for 'ander'" in other.output
+
+
+def test_impossible_date_is_named_not_crashed_on(app, staff):
+    result = staff.run("letters", "import", staff.write("datum.md",
+                                                        GOOD.replace("2021-01-29", "2021-02-30")))
+    assert result.exit_code != 0
+    assert "line 11: field 'date' must be a date written as YYYY-MM-DD" in result.output
+    odd_place = GOOD.replace("place: Utrecht", "place: 2021-13-45")
+    assert staff.run("letters", "import", staff.write("plaats.md", odd_place)).exit_code == 0

@@ -10,6 +10,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Opti
                                 ValidationError)
 
 from ..models import SignatoryKind
+from ..operations import clean_municipality
 from ..verification import website_host
 
 KIND_LABELS = {
@@ -29,8 +30,9 @@ def _stripped(value: str | None) -> str | None:
 class SignForm(FlaskForm):
     kind = RadioField(_l("I sign"), validate_choice=False,
                       validators=[InputRequired(_l("Choose how you sign."))])
+    # DataRequired looks at the name after _stripped: "   " is no name.
     name = StringField(_l("Your name"), filters=[_stripped], validators=[
-        InputRequired(_l("Fill in your name.")),
+        DataRequired(_l("Fill in your name.")),
         Length(max=200, message=_l("At most 200 characters."))])
     role = StringField(_l("Role or position"), filters=[_stripped], validators=[
         Optional(), Length(max=200, message=_l("At most 200 characters."))])
@@ -62,7 +64,7 @@ class SignForm(FlaskForm):
             raise ValidationError(_l("Choose how you sign."))
 
     def validate_municipality(self, field: StringField) -> None:
-        if self.kind.data == SignatoryKind.ALDERPERSON and not field.data:
+        if self.kind.data == SignatoryKind.ALDERPERSON and not clean_municipality(field.data or ""):
             raise ValidationError(_l("Fill in the municipality you are alderperson of."))
 
     def validate_organisation(self, field: StringField) -> None:

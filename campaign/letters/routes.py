@@ -6,7 +6,8 @@ scanners fetch every link in a message.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import (abort, current_app, g, make_response, redirect, render_template, request,
+                   url_for)
 
 from .. import operations
 from ..extensions import db, limiter
@@ -28,11 +29,21 @@ def _link_limit() -> str:
     return current_app.config["LINK_RATE_LIMIT"]
 
 
+@blueprint.url_value_preprocessor
+def _speak_the_letters_language(endpoint: str | None, values: dict | None) -> None:
+    """Before anything else looks at the request (CSRF, size and rate checks, whose error pages
+    come first), a letter's pages take on the letter's language."""
+    slug = (values or {}).get("slug")
+    letter = find_public_letter(slug) if isinstance(slug, str) else None
+    g.letter = letter
+    if letter is not None:
+        use_language(letter.language)
+
+
 def _public_letter(slug: str) -> Letter:
-    letter = find_public_letter(slug)
-    if letter is None:
+    letter = g.get("letter")
+    if letter is None or letter.slug != slug:
         abort(404)
-    use_language(letter.language)
     return letter
 
 
