@@ -111,6 +111,9 @@ def create_demo_letter(signatures: int, seed: int = 2021) -> Letter:
     operations.publish_letter(letter, "demo")
     start = utcnow() - timedelta(days=30)
     step = timedelta(days=30) / max(signatures, 1)
+    # Every demo person a different name, as in a real list.
+    people = [f"{first} {last}" for first in FIRST_NAMES for last in SURNAMES]
+    rng.shuffle(people)
     rows = []
     for number in range(signatures):
         if number == 0:
@@ -118,7 +121,9 @@ def create_demo_letter(signatures: int, seed: int = 2021) -> Letter:
                                    name="Marieke de Groot", role="wethouder",
                                    municipality="Utrecht"))
             continue
-        person = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+        person = people[number % len(people)]
+        if number >= len(people):
+            person = f"{chr(65 + number // len(people) % 26)}. {person}"
         moment = start + step * number
         if number % 3:
             # Most municipalities send one alderperson, a few two or three.

@@ -7,6 +7,7 @@ refuses every other URL, so nothing in a letter's text can pull a file or a web 
 from __future__ import annotations
 
 import warnings
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -15,9 +16,9 @@ from flask import render_template
 
 from .links import external_url
 from .markup import render_markdown
-from .models import Letter, LetterKind, LetterVersion
+from .models import Letter, LetterKind, LetterVersion, SignatoryKind
 from .presentation import lines, long_date
-from .signatories import counts, public_signatories
+from .signatories import Counts, counts, public_signatories
 
 with warnings.catch_warnings():
     # Without the system's HarfBuzz-Subset library WeasyPrint subsets fonts with fontTools (slower,
@@ -38,7 +39,7 @@ CONTENT_TYPES = {
 }
 
 # The PDF speaks the letter's language, whatever the language of the staff member's browser.
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, dict] = {
     "nl": {
         "subject": "Betreft:",
         "co_signed": "Mede ondertekend door:",
@@ -49,6 +50,13 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Pagina {page} van {pages}",
         "unnamed": "Daarnaast ondertekenden {count} partijen zonder vermelding van hun naam.",
         "unnamed_one": "Daarnaast ondertekende één partij zonder vermelding van de naam.",
+        "tally": "Stand op {date}: {total}, onder wie {parts}.",
+        "tally_single": "Stand op {date}: {total}.",
+        "signatories": ("ondertekenaar", "ondertekenaars"),
+        "alderperson": ("wethouder", "wethouders"),
+        "organisation": ("organisatie", "organisaties"),
+        "individual": ("persoon op persoonlijke titel", "personen op persoonlijke titel"),
+        "and": "en",
     },
     "en": {
         "subject": "Subject:",
@@ -60,6 +68,13 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "Page {page} of {pages}",
         "unnamed": "{count} more signed without being named.",
         "unnamed_one": "One more signed without being named.",
+        "tally": "As of {date}: {total}, among them {parts}.",
+        "tally_single": "As of {date}: {total}.",
+        "signatories": ("signatory", "signatories"),
+        "alderperson": ("alderperson", "alderpersons"),
+        "organisation": ("organisation", "organisations"),
+        "individual": ("individual", "individuals"),
+        "and": "and",
     },
 }
 
@@ -104,7 +119,26 @@ def letterhead_lines(letter: Letter) -> list[str]:
     return lines(letter_text(letter).letterhead)
 
 
-def labels_for(language: str) -> dict[str, str]:
+def tally(counts: Counts, language: str, today: date) -> str:
+    """"Stand op 22 november 2026: 300 ondertekenaars, onder wie 205 wethouders en 95
+    organisaties." — what a reader of the last page wants to know."""
+    labels = labels_for(language)
+
+    def counted(number: int, key: str) -> str:
+        singular, plural = labels[key]
+        return f"{number} {singular if number == 1 else plural}"
+
+    parts = [counted(getattr(counts, kind), kind) for kind in SignatoryKind.ALL
+             if getattr(counts, kind)]
+    total = counted(counts.total, "signatories")
+    when = long_date(today, language)
+    if len(parts) < 2:
+        return labels["tally_single"].format(date=when, total=total)
+    joined = f"{', '.join(parts[:-1])} {labels['and']} {parts[-1]}"
+    return labels["tally"].format(date=when, total=total, parts=joined)
+
+
+def labels_for(language: str) -> dict:
     return LABELS.get(language, LABELS["nl"])
 
 
@@ -127,6 +161,7 @@ def render_letter_html(letter: Letter) -> str:
     """The print document; user text is escaped by Jinja, the body is rendered Markdown."""
     text = letter_text(letter)
     letterhead = letterhead_lines(letter)
+    letter_counts = counts(letter)
     return render_template(
         "pdf/letter.html",
         letter=letter,
@@ -140,7 +175,8 @@ def render_letter_html(letter: Letter) -> str:
         signatories=public_signatories(letter),
         is_manifesto=letter.kind == LetterKind.MANIFESTO,
         verify_url=external_url("letters.show", slug=letter.slug),
-        counts=counts(letter),
+        counts=letter_counts,
+        tally=tally(letter_counts, letter.language, date.today()) if letter_counts.total else "",
     )
 
 

@@ -3,6 +3,7 @@ a letter's text can make the PDF fetch or embed a file."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,8 @@ def test_staff_export_the_signed_letter_as_pdf(app, staff):
     for person in NOT_SHOWN:
         assert person["name"] not in text
     assert "Daarnaast ondertekende één partij zonder vermelding van de naam." in text
+    assert re.search(r"Stand op \d{1,2} \w+ \d{4}: \d+ ondertekenaars, onder wie \d+ wethouders, "
+                     r"2 organisaties en 1 persoon op persoonlijke titel\.", text)
     assert "@" not in text
 
     assert reader.metadata.title == "Open brief over gelijke kansen"
