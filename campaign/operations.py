@@ -173,6 +173,17 @@ def _apply_details(signature: Signature, details: SignerDetails) -> None:
     signature.lead = details.lead
 
 
+# A form filled in again and again with someone's address must not flood their mailbox.
+REPEAT_MAIL_INTERVAL = timedelta(minutes=10)
+
+
+def _recently_mailed(signature: Signature) -> bool:
+    last = db.session.scalar(sa.select(OutboxMail.created_at)
+                             .where(OutboxMail.signature_id == signature.id)
+                             .order_by(OutboxMail.created_at.desc()).limit(1))
+    return last is not None and last > utcnow() - REPEAT_MAIL_INTERVAL
+
+
 def _require_open(letter: Letter) -> None:
     if not letter.is_open:
         raise NotAllowed(f"letter {letter.slug} is {letter.status}")
@@ -209,7 +220,7 @@ def submit_signature(letter: Letter, details: SignerDetails) -> None:
                          kind=signature.kind)
             _queue_signature_mail(signature, "confirm", Purpose.CONFIRM)
             return
-    if existing is None:
+    if existing is None or _recently_mailed(existing):
         return
     if existing.state == SignatureState.PENDING:
         # Send the link again for the details first given: whoever fills in someone else's
@@ -304,6 +315,8 @@ def resend_link(purpose: str, signature: Signature) -> bool:
     if signature.state == SignatureState.WITHDRAWN or not signature.email:
         return False
     if purpose in wanted_state and signature.state != wanted_state[purpose]:
+        return False
+    if _recently_mailed(signature):
         return False
     template = {Purpose.CONFIRM: "confirm", Purpose.INVITE: "invitation",
                 Purpose.WITHDRAW: "withdraw_link"}[purpose]

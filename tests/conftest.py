@@ -15,6 +15,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from flask_migrate import upgrade
 
 from campaign import create_app
 from campaign.extensions import db
+from campaign.models import OutboxMail
 from campaign.outbox import send_due
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -282,6 +284,13 @@ class Staff:
     def send_mail(self):
         with self.app.app_context():
             return send_due()
+
+    def let_time_pass(self, minutes: int = 11) -> None:
+        """Make every mail so far older, as if the signer came back later."""
+        with self.app.app_context():
+            for mail in db.session.scalars(sa.select(OutboxMail)):
+                mail.created_at -= timedelta(minutes=minutes)
+            db.session.commit()
 
 
 @pytest.fixture

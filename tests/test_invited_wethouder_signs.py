@@ -114,6 +114,7 @@ def test_invited_signer_using_the_public_form_gets_their_invitation_again(app, s
     staff.invite(slug, INVITEES)
     staff.send_mail()
     mailbox.clear()
+    staff.let_time_pass()
     response = browser.submit(f"/letters/{slug}/sign", {
         "kind": "alderperson", "name": "M. de Groot", "municipality": "Utrecht",
         "email": "m.degroot@utrecht.nl", "public": "y", "consent": "y"})
