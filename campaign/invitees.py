@@ -10,7 +10,7 @@ import io
 
 from email_validator import EmailNotValidError, validate_email
 
-from .letterfile import LetterFileError
+from .letterfile import LetterFileError, refuse_binary
 from .models import SignatoryKind
 from .operations import SignerDetails
 
@@ -28,9 +28,7 @@ class InviteesError(LetterFileError):
 
 def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
     text = text.lstrip("\ufeff")
-    if "\x00" in text:
-        line = text[:text.index("\x00")].count("\n") + 1
-        raise InviteesError([f"line {line}: the file holds a NUL character; is it a CSV file?"])
+    refuse_binary(text, InviteesError, "CSV")
     first_line = text.partition("\n")[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)

@@ -75,11 +75,16 @@ def _text(value: object) -> str | None:
     return str(value).strip()
 
 
-def parse_letter_file(text: str) -> LetterFile:
-    """Check a letter file; raise LetterFileError listing every problem with its line."""
+def refuse_binary(text: str, error: type[LetterFileError], kind: str) -> None:
+    """A NUL byte means the file is no text (and PostgreSQL could not store it)."""
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
-        raise LetterFileError([f"line {line}: the file holds a NUL character; is it a text file?"])
+        raise error([f"line {line}: the file holds a NUL character; is it a {kind} file?"])
+
+
+def parse_letter_file(text: str) -> LetterFile:
+    """Check a letter file; raise LetterFileError listing every problem with its line."""
+    refuse_binary(text, LetterFileError, "text")
     front, body, body_line = _split(text)
     try:
         node = yaml.compose(front, Loader=_DatesAsTextLoader)

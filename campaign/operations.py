@@ -60,19 +60,19 @@ def update_letter(letter: Letter, parsed: LetterFile, actor: str) -> LetterVersi
         raise NotAllowed(f"letter {letter.slug} has been delivered; its text stays as it was")
     for name, value in _letter_fields(parsed).items():
         setattr(letter, name, value)
-    version = None
-    current = letter.current_version
-    if letter.status != LetterStatus.DRAFT and (current is None
-                                                or _text_changed_since(letter, current)):
-        version = _freeze_version(letter)
+    version = _freeze_if_changed(letter) if letter.status != LetterStatus.DRAFT else None
     db.session.flush()
     audit.record(actor, "letter.updated", letter=letter,
                  version=version.number if version else None)
     return version
 
 
-def _freeze_version(letter: Letter) -> LetterVersion:
+def _freeze_if_changed(letter: Letter) -> LetterVersion | None:
+    """A new version holding the letter's text, unless the current version holds it already."""
     current = letter.current_version
+    if current is not None and all(getattr(current, name) == getattr(letter, name)
+                                   for name in LetterText.TEXT_FIELDS):
+        return None
     version = LetterVersion(
         number=(current.number + 1) if current else 1,
         **{name: getattr(letter, name) for name in LetterText.TEXT_FIELDS},
@@ -81,18 +81,11 @@ def _freeze_version(letter: Letter) -> LetterVersion:
     return version
 
 
-def _text_changed_since(letter: Letter, version: LetterVersion) -> bool:
-    return any(getattr(version, name) != getattr(letter, name) for name in LetterText.TEXT_FIELDS)
-
-
 def publish_letter(letter: Letter, actor: str) -> LetterVersion:
     """Open a letter for signing, freezing its text as a new version when it changed."""
     if letter.status == LetterStatus.DELIVERED:
         raise NotAllowed(f"letter {letter.slug} has been delivered and cannot be reopened")
-    current = letter.current_version
-    version = current
-    if current is None or _text_changed_since(letter, current):
-        version = _freeze_version(letter)
+    version = _freeze_if_changed(letter) or letter.current_version
     letter.status = LetterStatus.OPEN
     letter.published_at = letter.published_at or utcnow()
     letter.closed_at = None

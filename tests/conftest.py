@@ -118,6 +118,15 @@ def flask_command(env: dict, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=PROJECT)
 
 
+def fresh_user_environment(tmp_path: Path, port: int, **settings: str) -> dict:
+    """The environment of a user who set nothing of ours but `settings`, serving on `port`."""
+    ours = ("MAIL_", "DATABASE_URL", "SECRET_KEY", "BASE_URL", "RATELIMIT_", "SIGN_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+    env.update(INSTANCE_PATH=str(tmp_path / "instance"), BASE_URL=f"http://127.0.0.1:{port}",
+               PYTHONWARNINGS="ignore", **settings)
+    return env
+
+
 @contextmanager
 def gunicorn(env: dict, port: int, workers: int = 2):
     """The app served by gunicorn, the production server, until the block ends."""

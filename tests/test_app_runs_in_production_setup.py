@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import csrf_token, flask_command, free_port, gunicorn
+from conftest import csrf_token, flask_command, free_port, fresh_user_environment, gunicorn
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
@@ -18,14 +18,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 def _sign_through_gunicorn(tmp_path, storage_uri: str, times: int) -> list[int]:
     """Start gunicorn (3 workers) with rate limits in `storage_uri` and 3 signings an hour
     allowed; sign `times` times from one address; the status of each submission."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MAIL_", "DATABASE_URL", "RATELIMIT_", "SIGN_"))}
     port = free_port()
-    env.update(INSTANCE_PATH=str(tmp_path / "instance"), BASE_URL=f"http://127.0.0.1:{port}",
-               PYTHONWARNINGS="ignore", RATELIMIT_STORAGE_URI=storage_uri,
-               SIGN_RATE_LIMIT="3 per hour", SECRET_KEY=uuid.uuid4().hex,
-               # each run counts under its own key, so earlier runs do not count
-               RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)
+    env = fresh_user_environment(
+        tmp_path, port, RATELIMIT_STORAGE_URI=storage_uri, SIGN_RATE_LIMIT="3 per hour",
+        SECRET_KEY=uuid.uuid4().hex,
+        # each run counts under its own key, so earlier runs do not count
+        RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)
     flask_command(env, "db", "upgrade")
     slug = flask_command(env, "demo", "--signatures", "0").stdout.strip()
     codes = []

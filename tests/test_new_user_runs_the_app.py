@@ -3,7 +3,6 @@ path through gunicorn with mail written to files and the confirm link taken from
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import sys
 import urllib.parse
@@ -16,7 +15,8 @@ from alembic.migration import MigrationContext
 
 from campaign.config import from_environment
 from campaign.extensions import db
-from conftest import csrf_token, flask_command, free_port, gunicorn, visible_text
+from conftest import (csrf_token, flask_command, free_port, fresh_user_environment, gunicorn,
+                      visible_text)
 
 BIN = Path(sys.executable).parent
 
@@ -71,12 +71,8 @@ def test_demo_command_makes_a_letter_with_signatures(app, staff, client):
 def new_user_env(tmp_path, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("the embedded default is SQLite")
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MAIL_", "DATABASE_URL", "SECRET_KEY", "BASE_URL"))}
     port = free_port()
-    env.update(INSTANCE_PATH=str(tmp_path / "instance"), BASE_URL=f"http://127.0.0.1:{port}",
-               PYTHONWARNINGS="ignore")
-    return env, port
+    return fresh_user_environment(tmp_path, port), port
 
 
 def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
