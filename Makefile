@@ -7,7 +7,7 @@ MO      := $(PO:.po=.mo)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: install run test bench system-packages translations messages clean
+.PHONY: install run test lint bench system-packages translations messages clean
 
 install: system-packages $(VENV)/.installed translations
 
@@ -61,8 +61,11 @@ run: install
 	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check --quiet campaign tests migrations wsgi.py
 
 bench:
 	@echo "No benchmarks yet: 'make bench' is a placeholder until they exist."

@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_logging(app)
+    register_models()
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -55,9 +56,17 @@ def register_logging(app: Flask) -> None:
     logger.setLevel(logging.INFO)
 
 
+def register_models() -> None:
+    """Import every domain's tables, so that the metadata (and so the migrations) knows them all."""
+    from .audit import models as audit_models  # noqa: F401
+    from .letters import models as letter_models  # noqa: F401
+    from .mail import models as mail_models  # noqa: F401
+    from .signatures import models as signature_models  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
+    from .core.i18n import init_babel
     from .extensions import csrf, db, limiter, mail, migrate
-    from .i18n import init_babel
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -69,15 +78,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import blueprint as api
-    from .letters import blueprint as letters
+    from .public import blueprint as public
 
-    app.register_blueprint(letters)
+    app.register_blueprint(public)
     app.register_blueprint(api)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errors import init_app
-    from .headers import init_app as init_headers
+    from .core.errors import init_app
+    from .core.headers import init_app as init_headers
 
     init_app(app)
     init_headers(app)
@@ -90,6 +99,6 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .presentation import init_app
+    from .core.templating import init_app
 
     init_app(app)

@@ -1,6 +1,4 @@
 """The JSON API: a letter's counts and its named signatories, paged. Never an e-mail address."""
-from flask import Blueprint
+from .routes import blueprint
 
-blueprint = Blueprint("api", __name__, url_prefix="/api")
-
-from . import routes  # noqa: E402,F401
+__all__ = ["blueprint"]

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
+from ..core.links import external_url
+from ..core.timeutil import isoformat_utc
 from ..extensions import csrf, db
-from ..links import external_url
-from ..letters.lookup import find_public_letter
-from ..models import Letter, Signature
-from ..signatories import counts
-from ..timeutil import isoformat_utc
-from . import blueprint
+from ..letters.models import Letter
+from ..letters.queries import find_public_letter
+from ..signatures.models import Signature
+from ..signatures.queries import counts
 
+blueprint = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)
 
 MAX_PER_PAGE = 200

@@ -1,6 +1,1 @@
-"""The public blueprint: letters, the sign form, and the pages behind every mailed link."""
-from flask import Blueprint
-
-blueprint = Blueprint("letters", __name__)
-
-from . import routes  # noqa: E402,F401  (routes attach themselves to the blueprint)
+"""Letters and manifestos: their text and versions, the letter file format, and their life cycle."""

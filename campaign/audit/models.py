@@ -1,0 +1,24 @@
+"""The audit log's table: one row per state change, with who made it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    letter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("letter.id", ondelete="SET NULL"), index=True)
+    signature_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("signature.id", ondelete="SET NULL"))
+    detail: Mapped[dict | None] = mapped_column(sa.JSON)

@@ -1,0 +1,209 @@
+"""`flask letters …`: import, update, publish, close, invite, review, purge and export letters."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from ..core.errors import NotAllowed
+from ..extensions import db
+from ..letters import operations as letter_operations
+from ..letters.letterfile import LetterFileError, parse_letter_file
+from ..letters.models import Letter
+from ..signatures import operations as signature_operations
+from ..signatures.invitees import parse_invitees
+from ..signatures.models import Review, Signature, SignatureState
+
+letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
+
+STAFF = "cli"
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+
+
+def _letter(slug: str) -> Letter:
+    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
+    if letter is None:
+        raise click.ClickException(f"no letter with slug {slug!r}")
+    return letter
+
+
+@contextmanager
+def _staff_change() -> Iterator[None]:
+    """Commit a change made by an operation, or say why it was refused and store nothing."""
+    try:
+        yield
+    except NotAllowed as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    db.session.commit()
+
+
+def _fail_with_problems(path: str, error: LetterFileError) -> None:
+    db.session.rollback()
+    for problem in error.problems:
+        click.echo(f"{path}: {problem}", err=True)
+    raise click.ClickException(f"{path}: nothing was stored ({len(error.problems)} problem(s))")
+
+
+@letters_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--publish", is_flag=True, help="Open it for signing straight away.")
+def import_command(path: str, publish: bool) -> None:
+    """Import a letter file (Markdown with YAML front matter); print its slug."""
+    try:
+        letter = letter_operations.import_letter(parse_letter_file(_read_text(path)), STAFF)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    if publish:
+        letter_operations.publish_letter(letter, STAFF)
+    db.session.commit()
+    click.echo(letter.slug)
+
+
+@letters_cli.command("update")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False))
+def update_command(slug: str, path: str) -> None:
+    """Replace a letter's text and fields from its file; an open letter gets a new version."""
+    letter = _letter(slug)
+    try:
+        parsed = parse_letter_file(_read_text(path))
+        with _staff_change():
+            version = letter_operations.update_letter(letter, parsed, STAFF)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    if version:
+        click.echo(f"{slug} updated: its text is now version {version.number}")
+    else:
+        click.echo(f"{slug} updated")
+
+
+@letters_cli.command("publish")
+@click.argument("slug")
+def publish_command(slug: str) -> None:
+    """Open a letter for signing, freezing its text as a version."""
+    with _staff_change():
+        version = letter_operations.publish_letter(_letter(slug), STAFF)
+    click.echo(f"{slug} is open for signing (version {version.number})")
+
+
+@letters_cli.command("close")
+@click.argument("slug")
+def close_command(slug: str) -> None:
+    """Stop accepting signatures."""
+    with _staff_change():
+        letter_operations.close_letter(_letter(slug), STAFF)
+    click.echo(f"{slug} is closed")
+
+
+@letters_cli.command("invite")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False))
+def invite_command(slug: str, path: str) -> None:
+    """Invite the people in a CSV file (name,email,kind,role,municipality,organisation,lead)."""
+    letter = _letter(slug)
+    try:
+        invitees = parse_invitees(_read_text(path), letter.kinds)
+    except LetterFileError as error:
+        _fail_with_problems(path, error)
+    with _staff_change():
+        report = signature_operations.invite(letter, invitees, STAFF)
+    click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
+
+
+@letters_cli.command("review")
+@click.argument("slug")
+def review_command(slug: str) -> None:
+    """List the confirmed signatures that wait for staff review."""
+    letter = _letter(slug)
+    waiting = db.session.scalars(
+        sa.select(Signature)
+        .where(Signature.letter_id == letter.id, Signature.state == SignatureState.CONFIRMED,
+               Signature.review == Review.WAITING)
+        .order_by(Signature.id)).all()
+    for signature in waiting:
+        where = signature.municipality or signature.organisation or ""
+        verified = "verified" if signature.verified else "unverified"
+        click.echo(f"{signature.id}\t{signature.kind}\t{signature.name}\t{signature.role or ''}\t"
+                   f"{where}\t{signature.email}\t{signature.website or ''}\t{verified}")
+    click.echo(f"{len(waiting)} waiting for review", err=True)
+
+
+def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
+    letter = _letter(slug)
+    signatures = {s.id: s for s in db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.id.in_(ids)))}
+    unknown = [str(i) for i in ids if i not in signatures]
+    if unknown:
+        raise click.ClickException(f"no signature {', '.join(unknown)} on letter {slug}")
+    with _staff_change():
+        for signature in signatures.values():
+            signature_operations.review_signature(signature, approve, STAFF)
+    click.echo(f"{len(signatures)} {'approved' if approve else 'rejected'}")
+
+
+@letters_cli.command("approve")
+@click.argument("slug")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1), required=True)
+def approve_command(slug: str, ids: tuple[int, ...]) -> None:
+    """Let signatures that wait for review through to the public lists and the PDF."""
+    _review(slug, ids, approve=True)
+
+
+@letters_cli.command("reject")
+@click.argument("slug")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1), required=True)
+def reject_command(slug: str, ids: tuple[int, ...]) -> None:
+    """Keep signatures out of the public lists and the PDF."""
+    _review(slug, ids, approve=False)
+
+
+@letters_cli.command("purge-unconfirmed")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650),
+              help="Keep unconfirmed signatures this many days.")
+def purge_unconfirmed_command(days: int) -> None:
+    """Delete signatures never confirmed by mail, with their mail (run it daily from cron)."""
+    with _staff_change():
+        count = signature_operations.purge_unconfirmed(timedelta(days=days), STAFF)
+    click.echo(f"{count} unconfirmed signature(s) deleted")
+
+
+@letters_cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="File to write; '-' for standard output (csv and json).")
+def export_command(slug: str, fmt: str, output: str) -> None:
+    """The signed letter as PDF, or every signature (with e-mail and status) as CSV or JSON."""
+    from ..signatures.exports import csv_chunks, json_chunks
+
+    letter = _letter(slug)
+    if fmt == "pdf" and output == "-":
+        raise click.ClickException("write the PDF to a file, not to standard output")
+    try:
+        if fmt == "pdf":
+            from ..delivery.rendering import render_letter_pdf
+
+            Path(output).write_bytes(render_letter_pdf(letter))
+        else:
+            chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
+            with click.open_file(output, "w", encoding="utf-8") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    if output != "-":
+        click.echo(f"wrote {output}")

@@ -1,0 +1,1 @@
+"""What every domain uses: languages, links, Markdown, Dutch collation, errors, headers, time."""

@@ -1,0 +1,54 @@
+"""Template helpers: Markdown, dates written out in a letter's language, and small formatting."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from babel.dates import format_date
+from flask import Flask
+from flask_babel import get_locale
+from markupsafe import Markup, escape
+
+from .markup import render_markdown
+
+
+def long_date(value: date | datetime | None, language: str = "nl") -> str:
+    """29 januari 2021 / 29 January 2021."""
+    if value is None:
+        return ""
+    return format_date(value, format="d MMMM y", locale=language)
+
+
+# "'s-Hertogenbosch", "'t Zandt": a line must not break after the elided article.
+_ELIDED_PLACE = re.compile(r"(?<!\w)['\u2018\u2019][st][\s-]\w[\w-]*", re.IGNORECASE)
+# A signatory line ends in its municipality: "gemeente Alphen aan den Rijn" stays on one line.
+_MUNICIPALITY_AT_END = re.compile(r"(?:gemeente|municipality of) [^,()]+$")
+_NOWRAP = Markup('<span class="nowrap">{}</span>')
+
+
+def keep_together(text: str) -> Markup:
+    """`text` escaped, with place names wrapped so that a line never breaks inside them."""
+    municipality = _MUNICIPALITY_AT_END.search(text)
+    head = text[:municipality.start()] if municipality else text
+    pieces, start = [], 0
+    for match in _ELIDED_PLACE.finditer(head):
+        pieces += [escape(head[start:match.start()]), _NOWRAP.format(match.group())]
+        start = match.end()
+    pieces.append(escape(head[start:]))
+    if municipality:
+        pieces.append(_NOWRAP.format(municipality.group()))
+    return Markup("").join(pieces)
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "nl")
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["lines"] = lines
+    app.jinja_env.filters["keep_together"] = keep_together
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,1 @@
+"""Delivering the signed letter: rendering it as a PDF."""

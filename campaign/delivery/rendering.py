@@ -1,0 +1,201 @@
+"""The signed letter as an A4 PDF, as it is posted to a ministry: letterhead on every page, the
+published text, the signatories grouped as readers expect, page numbers and a verification address.
+
+WeasyPrint fetches through StaticFilesOnly, which serves the app's own static files (the fonts) and
+refuses every other URL, so nothing in a letter's text can pull a file or a web page into the PDF.
+"""
+from __future__ import annotations
+
+import warnings
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from flask import render_template
+
+from ..core.links import external_url
+from ..core.markup import render_markdown
+from ..core.templating import lines, long_date
+from ..letters.models import Letter, LetterKind, LetterVersion, SignatoryKind
+from ..signatures.queries import Counts, counts, public_signatories
+
+with warnings.catch_warnings():
+    # Without the system's HarfBuzz-Subset library WeasyPrint subsets fonts with fontTools (slower,
+    # same result) and says so with a DeprecationWarning at import, which tests treat as an error.
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
+# Not PDF/A: WeasyPrint 70 leaves its colour profile file open there (a ResourceWarning).
+PDF_VARIANT = "pdf/ua-1"
+
+# What the fetcher hands out, by file suffix: fonts and the kinds of image a letterhead might use.
+CONTENT_TYPES = {
+    ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
+}
+
+# The PDF speaks the letter's language, whatever the language of the staff member's browser.
+LABELS: dict[str, dict] = {
+    "nl": {
+        "subject": "Betreft:",
+        "co_signed": "Mede ondertekend door:",
+        "organisations": "Namens de ondertekenende organisaties:",
+        "parties": "De ondertekenende partijen:",
+        "individuals": "Op persoonlijke titel ondertekend door:",
+        "verify": "Controleer de ondertekenaars op",
+        "page": "Pagina {page} van {pages}",
+        "unnamed": "Daarnaast ondertekenden {count} partijen zonder vermelding van hun naam.",
+        "unnamed_one": "Daarnaast ondertekende één partij zonder vermelding van de naam.",
+        "tally": "Stand op {date}: {total}, onder wie {parts}.",
+        "tally_single": "Stand op {date}: {total}.",
+        "signatories": ("ondertekenaar", "ondertekenaars"),
+        "alderperson": ("wethouder", "wethouders"),
+        "organisation": ("organisatie", "organisaties"),
+        "individual": ("persoon op persoonlijke titel", "personen op persoonlijke titel"),
+        "and": "en",
+    },
+    "en": {
+        "subject": "Subject:",
+        "co_signed": "Co-signed by:",
+        "organisations": "On behalf of the signing organisations:",
+        "parties": "The signing parties:",
+        "individuals": "Signed in a personal capacity by:",
+        "verify": "Verify the signatories at",
+        "page": "Page {page} of {pages}",
+        "unnamed": "{count} more signed without being named.",
+        "unnamed_one": "One more signed without being named.",
+        "tally": "As of {date}: {total}, among them {parts}.",
+        "tally_single": "As of {date}: {total}.",
+        "signatories": ("signatory", "signatories"),
+        "alderperson": ("alderperson", "alderpersons"),
+        "organisation": ("organisation", "organisations"),
+        "individual": ("individual", "individuals"),
+        "and": "and",
+    },
+}
+
+
+class RefusedURL(ValueError):
+    """The PDF asked for something outside the app's static files."""
+
+
+class StaticFilesOnly(URLFetcher):
+    """A WeasyPrint fetcher that serves files under `root` by their file: URL, and nothing else:
+    no other file, no http(s), no data: URLs."""
+
+    def __init__(self, root: Path = STATIC_ROOT) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = self.local_path(url)
+        return URLFetcherResponse(
+            url, path.read_bytes(), {"Content-Type": CONTENT_TYPES[path.suffix.lower()]})
+
+    def local_path(self, url: str) -> Path:
+        """The static file `url` names; RefusedURL for anything else."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"only the app's static files may be fetched, not {url[:200]}")
+        # resolve() follows "..", symlinks and %-escapes before we look where the path lands.
+        path = Path(url2pathname(parts.path)).resolve()
+        if (not path.is_relative_to(self.root) or path.suffix.lower() not in CONTENT_TYPES
+                or not path.is_file()):
+            raise RefusedURL(f"not one of the app's static files: {url[:200]}")
+        return path
+
+
+def letter_text(letter: Letter) -> Letter | LetterVersion:
+    """The text signatories signed: the current published version, else the draft itself."""
+    return letter.current_version or letter
+
+
+def letterhead_lines(letter: Letter) -> list[str]:
+    """Sender first, then address, website, registration number: whatever staff wrote."""
+    return lines(letter_text(letter).letterhead)
+
+
+def tally(counts: Counts, language: str, today: date) -> str:
+    """"Stand op 22 november 2026: 300 ondertekenaars, onder wie 205 wethouders en 95
+    organisaties." — what a reader of the last page wants to know."""
+    labels = labels_for(language)
+
+    def counted(number: int, key: str) -> str:
+        singular, plural = labels[key]
+        return f"{number} {singular if number == 1 else plural}"
+
+    parts = [counted(getattr(counts, kind), kind) for kind in SignatoryKind.ALL
+             if getattr(counts, kind)]
+    total = counted(counts.total, "signatories")
+    when = long_date(today, language)
+    if len(parts) < 2:
+        return labels["tally_single"].format(date=when, total=total)
+    joined = f"{', '.join(parts[:-1])} {labels['and']} {parts[-1]}"
+    return labels["tally"].format(date=when, total=total, parts=joined)
+
+
+def labels_for(language: str) -> dict:
+    return LABELS.get(language, LABELS["nl"])
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+def page_counter_content(label: str) -> str:
+    """A CSS `content` value for "Pagina {page} van {pages}" with live page counters."""
+    counters = {"page": "counter(page)", "pages": "counter(pages)"}
+    parts = []
+    for piece in label.replace("}", "{").split("{"):
+        parts.append(counters.get(piece) or (css_string(piece) if piece else ""))
+    return " ".join(p for p in parts if p)
+
+
+def render_letter_html(letter: Letter) -> str:
+    """The print document; user text is escaped by Jinja, the body is rendered Markdown."""
+    text = letter_text(letter)
+    letterhead = letterhead_lines(letter)
+    letter_counts = counts(letter)
+    return render_template(
+        "pdf/letter.html",
+        letter=letter,
+        text=text,
+        labels=labels_for(letter.language),
+        body=render_markdown(text.body),
+        letter_date=long_date(text.letter_date, letter.language),
+        addressee=lines(text.addressee),
+        sender=letterhead[0] if letterhead else "",
+        letterhead_details=letterhead[1:],
+        signatories=public_signatories(letter),
+        is_manifesto=letter.kind == LetterKind.MANIFESTO,
+        verify_url=external_url("public.show", slug=letter.slug),
+        counts=letter_counts,
+        tally=tally(letter_counts, letter.language, date.today()) if letter_counts.total else "",
+    )
+
+
+def render_letter_css(letter: Letter) -> str:
+    labels = labels_for(letter.language)
+    return render_template("pdf/letter.css", page_content=page_counter_content(labels["page"]),
+                           has_letterhead=bool(letterhead_lines(letter)))
+
+
+def render_letter_pdf(letter: Letter, *, url_fetcher: StaticFilesOnly | None = None) -> bytes:
+    """The signed letter as PDF bytes. Call inside an app context."""
+    fetcher = url_fetcher or StaticFilesOnly()
+    # Relative links in the body resolve against the letter's public page, never the server's disk.
+    html = HTML(string=render_letter_html(letter), url_fetcher=fetcher,
+                base_url=external_url("public.show", slug=letter.slug))
+    fonts = FontConfiguration()  # @font-face rules in a stylesheet object need one, shared
+    stylesheet = CSS(string=render_letter_css(letter), url_fetcher=fetcher,
+                     base_url=path2url(STATIC_ROOT), font_config=fonts)
+    # Presentational hints would let HTML attributes in user text style the page: keep them off.
+    # PDF/UA: a tagged PDF that screen readers can follow, for next to no extra time.
+    return html.write_pdf(stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
+                          pdf_variant=PDF_VARIANT)

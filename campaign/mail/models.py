@@ -1,0 +1,45 @@
+"""The outbox table: each mail a row, written in the same transaction as the change it reports."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..signatures.models import Signature
+
+
+class OutboxStatus:
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"   # gave up after OUTBOX_MAX_ATTEMPTS; kept for staff to see and retry
+
+
+class OutboxMail(db.Model):
+    """A mail waiting to be sent, written in the same transaction as the change it reports."""
+    __tablename__ = "outbox_mail"
+    __table_args__ = (sa.Index("ix_outbox_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    signature_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("signature.id", ondelete="SET NULL"), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # The link the mail is about, logged when mail goes to files so a developer can follow it.
+    action_url: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    signature: Mapped[Signature | None] = relationship("Signature")

@@ -1,0 +1,193 @@
+"""Mail through a transactional outbox: queue a mail in the caller's transaction; drain it later.
+
+`queue_mail` only adds a row to the session, so a mail exists exactly when the change it belongs
+to is committed. `send_due` claims one due row at a time (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several senders can run at once), sends it through Flask-Mail or, with no MAIL_SERVER, writes it as
+an .eml file, and on failure schedules a retry with back-off. A mail is sent at least once and
+always under the Message-ID it was given when queued.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..extensions import mail as flask_mail
+from .models import OutboxMail, OutboxStatus
+
+if TYPE_CHECKING:
+    from ..signatures.models import Signature
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 30
+SUBJECT_LENGTH = OutboxMail.subject.type.length
+LONGEST_RETRY_SECONDS = 3600
+
+
+def queue_mail(recipient: str, template: str, *, signature: Signature | None = None,
+               action_url: str | None = None, **context: object) -> OutboxMail:
+    """Add a mail rendered from templates/email/<template>.txt to the current transaction.
+
+    The template's first line is the subject; the rest, after a blank line, is the body.
+    """
+    text = render_template(f"email/{template}.txt", action_url=action_url,
+                           signature=signature, **context)
+    subject, _, body = text.strip().partition("\n")
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    subject = " ".join(subject.split())
+    if len(subject) > SUBJECT_LENGTH:
+        subject = subject[:SUBJECT_LENGTH - 1].rstrip() + "…"
+    row = OutboxMail(
+        message_id=make_msgid(domain=host),
+        signature=signature,
+        recipient=recipient,
+        subject=subject,
+        body_text=body.strip("\n") + "\n",
+        action_url=action_url,
+    )
+    db.session.add(row)
+    return row
+
+
+def forget_recipient(row: OutboxMail) -> None:
+    """Erase a handled mail's personal data (a withdrawal), keeping the row as a record."""
+    row.recipient, row.subject, row.body_text, row.body_html = "", "", "", None
+    row.action_url = None
+    # SMTP errors name the refused address.
+    row.last_error = "(erased)" if row.last_error else None
+    _mail_file(row).unlink(missing_ok=True)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the n-th failed attempt: 30 s, 1 min, 2 min, … at most an hour."""
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_RETRY_SECONDS))
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retried} to retry, {self.failed} given up"
+
+
+def _claim_next_due() -> OutboxMail | None:
+    query = (
+        sa.select(OutboxMail)
+        .where(OutboxMail.status == OutboxStatus.QUEUED, OutboxMail.next_attempt_at <= utcnow())
+        .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalars(query).first()
+
+
+def _as_message(row: OutboxMail) -> Message:
+    message = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
+                      html=row.body_html)
+    message.msgId = row.message_id
+    return message
+
+
+def _mail_file(row: OutboxMail) -> Path:
+    name = f"{row.created_at:%Y%m%d-%H%M%S}-{row.id:06d}.eml"
+    return Path(current_app.config["MAIL_DIRECTORY"]) / name
+
+
+def _write_to_file(row: OutboxMail, message: Message) -> None:
+    path = _mail_file(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(message.as_bytes())
+    log.info("Mail %s written to %s", row.id, path)
+    if row.action_url:
+        log.info("Link in that mail (%s): %s", row.subject, row.action_url)
+
+
+@contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    # Flask-Mail opens its SMTP connection without a timeout, which lets a stalled server hold
+    # the sender (and its locked row) for ever; smtplib falls back on the default timeout.
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _deliver(row: OutboxMail) -> None:
+    message = _as_message(row)
+    if current_app.config.get("MAIL_SERVER"):
+        with _socket_timeout(current_app.config["MAIL_TIMEOUT"]):
+            flask_mail.send(message)
+    else:
+        _write_to_file(row, message)
+
+
+def send_due(limit: int = 100) -> SendReport:
+    """Send up to `limit` due mails, one transaction each; return what happened."""
+    report = SendReport()
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    for _ in range(limit):
+        row = _claim_next_due()
+        if row is None:
+            break
+        try:
+            _deliver(row)
+        except Exception as error:  # any failure to hand over the mail means: try again later
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if row.attempts >= max_attempts:
+                row.status = OutboxStatus.FAILED
+                report.failed += 1
+                log.error("Giving up on mail %s after %d attempts: %s",
+                          row.id, row.attempts, row.last_error)
+            else:
+                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                report.retried += 1
+                log.warning("Mail %s not sent (%s); retrying at %s",
+                            row.id, row.last_error, row.next_attempt_at)
+        else:
+            row.attempts += 1
+            row.status = OutboxStatus.SENT
+            row.sent_at = utcnow()
+            row.last_error = None
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def run_sender(poll_seconds: float, stop_after: float | None = None) -> None:
+    """Drain the outbox until interrupted, looking for new mail every `poll_seconds`."""
+    started = time.monotonic()
+    while stop_after is None or time.monotonic() - started < stop_after:
+        try:
+            report = send_due()
+        except SQLAlchemyError:
+            # The database went away (restart, failover): keep the sender alive and try again.
+            log.exception("Outbox: database error; trying again in %s s", poll_seconds)
+            db.session.rollback()
+            time.sleep(poll_seconds)
+            continue
+        if report.sent or report.retried or report.failed:
+            log.info("Outbox: %s", report)
+        else:
+            time.sleep(poll_seconds)

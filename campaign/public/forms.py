@@ -1,0 +1,75 @@
+"""The public sign form. Its field names are a documented interface (README: "The sign form")."""
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..letters.models import SignatoryKind
+from ..signatures.operations import clean_municipality
+from ..signatures.verification import website_host
+
+KIND_LABELS = {
+    SignatoryKind.ALDERPERSON: _l("As an alderperson (wethouder) of a municipality"),
+    SignatoryKind.ORGANISATION: _l("On behalf of an organisation"),
+    SignatoryKind.INDIVIDUAL: _l("As an individual"),
+}
+
+
+def _stripped(value: str | None) -> str | None:
+    """Without control characters (a NUL cannot even be stored) and outer white space."""
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if unicodedata.category(c) != "Cc" or c == " ").strip()
+
+
+class SignForm(FlaskForm):
+    kind = RadioField(_l("I sign"), validate_choice=False,
+                      validators=[InputRequired(_l("Choose how you sign."))])
+    # DataRequired looks at the name after _stripped: "   " is no name.
+    name = StringField(_l("Your name"), filters=[_stripped], validators=[
+        DataRequired(_l("Fill in your name.")),
+        Length(max=200, message=_l("At most 200 characters."))])
+    role = StringField(_l("Role or position"), filters=[_stripped], validators=[
+        Optional(), Length(max=200, message=_l("At most 200 characters."))])
+    organisation = StringField(_l("Organisation"), filters=[_stripped], validators=[
+        Length(max=200, message=_l("At most 200 characters."))])
+    municipality = StringField(_l("Municipality"), filters=[_stripped], validators=[
+        Length(max=200, message=_l("At most 200 characters."))])
+    email = EmailField(_l("E-mail address"), filters=[_stripped], validators=[
+        InputRequired(_l("Fill in your e-mail address.")),
+        Length(max=254, message=_l("At most 254 characters.")),
+        Email(_l("This is not a valid e-mail address."), check_deliverability=False)])
+    website = StringField(_l("Website of your organisation or municipality"),
+                          filters=[_stripped], validators=[
+        Optional(), Length(max=300, message=_l("At most 300 characters."))])
+    public = BooleanField(_l("My name may be shown with the letter"), default=True)
+    # DataRequired, not InputRequired: "consent=false" is input, but no consent.
+    consent = BooleanField(_l("I agree to the privacy statement"), validators=[
+        DataRequired(_l("You can only sign if you agree to the privacy statement."))])
+
+    def __init__(self, kinds: list[str], *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
+        if len(kinds) == 1 and not self.kind.data:
+            self.kind.data = kinds[0]
+
+    def validate_kind(self, field: RadioField) -> None:
+        # RadioField's own check says "Not a valid choice" in English; say it our way.
+        if field.data not in dict(field.choices):
+            raise ValidationError(_l("Choose how you sign."))
+
+    def validate_municipality(self, field: StringField) -> None:
+        if self.kind.data == SignatoryKind.ALDERPERSON and not clean_municipality(field.data or ""):
+            raise ValidationError(_l("Fill in the municipality you are alderperson of."))
+
+    def validate_organisation(self, field: StringField) -> None:
+        if self.kind.data == SignatoryKind.ORGANISATION and not field.data:
+            raise ValidationError(_l("Fill in the organisation you sign for."))
+
+    def validate_website(self, field: StringField) -> None:
+        if field.data and website_host(field.data) is None:
+            raise ValidationError(_l("This is not a web address, e.g. www.example.nl."))

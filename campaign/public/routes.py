@@ -1,0 +1,214 @@
+"""Public pages: the letter, the sign form, and the confirm, invitation and withdraw links.
+
+Every mailed link opens a page whose button POSTs; a GET never changes anything, because mail
+scanners fetch every link in a message.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from ..core.i18n import use_language
+from ..extensions import db, limiter
+from ..letters.models import Letter, LetterStatus
+from ..letters.queries import find_public_letter
+from ..signatures import operations
+from ..signatures.models import Signature, SignatureState
+from ..signatures.queries import counts, lead_line, public_signatories
+from ..signatures.tokens import (
+    ExpiredLink,
+    InvalidLink,
+    Purpose,
+    matches,
+    read_token,
+    read_token_ignoring_age,
+)
+from .forms import SignForm
+
+blueprint = Blueprint("public", __name__)
+
+
+@blueprint.app_template_filter("signer_line")
+def signer_line(signature: Signature) -> str:
+    return lead_line(signature, signature.letter.language)
+
+
+def _sign_limit() -> str:
+    return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def _link_limit() -> str:
+    return current_app.config["LINK_RATE_LIMIT"]
+
+
+@blueprint.url_value_preprocessor
+def _speak_the_letters_language(endpoint: str | None, values: dict | None) -> None:
+    """Before anything else looks at the request (CSRF, size and rate checks, whose error pages
+    come first), a letter's pages take on the letter's language."""
+    slug = (values or {}).get("slug")
+    letter = find_public_letter(slug) if isinstance(slug, str) else None
+    g.letter = letter
+    if letter is not None:
+        use_language(letter.language)
+
+
+def _public_letter(slug: str) -> Letter:
+    letter = g.get("letter")
+    if letter is None or letter.slug != slug:
+        abort(404)
+    return letter
+
+
+@blueprint.get("/")
+def index():
+    letters = db.session.scalars(
+        sa.select(Letter)
+        .where(Letter.status.in_((LetterStatus.OPEN, LetterStatus.DELIVERED)))
+        .order_by(Letter.published_at.desc(), Letter.id.desc())).all()
+    return render_template("public/index.html", letters=letters,
+                           counts={letter.id: counts(letter) for letter in letters})
+
+
+@blueprint.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@blueprint.get("/letters/<slug>")
+def show(slug: str):
+    letter = _public_letter(slug)
+    return render_template("public/show.html", letter=letter, version=letter.current_version,
+                           counts=counts(letter), signatories=public_signatories(letter))
+
+
+@blueprint.route("/letters/<slug>/sign", methods=["GET", "POST"])
+@limiter.limit(_sign_limit, methods=["POST"])
+def sign(slug: str):
+    letter = _public_letter(slug)
+    if not letter.is_open:
+        return render_template("public/closed.html", letter=letter), 409
+    form = SignForm(letter.kinds)
+    if form.validate_on_submit():
+        details = operations.SignerDetails(
+            kind=form.kind.data, name=form.name.data, email=form.email.data,
+            role=form.role.data or "", organisation=form.organisation.data or "",
+            municipality=form.municipality.data or "", website=form.website.data or "",
+            public=form.public.data)
+        operations.submit_signature(letter, details)
+        db.session.commit()
+        return redirect(url_for(".check_mail", slug=letter.slug), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("public/sign.html", letter=letter, form=form), status
+
+
+@blueprint.get("/letters/<slug>/sign/sent")
+def check_mail(slug: str):
+    letter = _public_letter(slug)
+    return render_template("public/check_mail.html", letter=letter)
+
+
+# A link whose work is done shows the signature's state, expired or not.
+DONE_STATES = {
+    Purpose.CONFIRM: (SignatureState.CONFIRMED, SignatureState.WITHDRAWN),
+    Purpose.INVITE: (SignatureState.CONFIRMED, SignatureState.WITHDRAWN),
+    Purpose.WITHDRAW: (SignatureState.WITHDRAWN,),
+}
+
+
+def _signature_of(letter: Letter, target) -> Signature | None:
+    signature = db.session.get(Signature, target.signature_id)
+    if signature is None or signature.letter_id != letter.id:
+        return None
+    if signature.state != SignatureState.WITHDRAWN and not matches(signature, target):
+        return None
+    return signature
+
+
+def _linked_signature(purpose: str, slug: str, token: str) -> Signature:
+    """The signature a mailed link points at, or the page that says why there is none."""
+    letter = _public_letter(slug)
+    try:
+        target = read_token(purpose, token)
+    except ExpiredLink:
+        signature = _signature_of(letter, read_token_ignoring_age(purpose, token))
+        if signature is None:
+            abort(404)
+        if signature.state in DONE_STATES[purpose]:
+            return signature
+        page = render_template("public/expired.html", letter=letter, purpose=purpose, token=token)
+        abort(make_response(page, 410))
+    except InvalidLink:
+        abort(404)
+    signature = _signature_of(letter, target)
+    if signature is None:
+        abort(404)
+    return signature
+
+
+def _state_page(signature: Signature, status: int = 200):
+    return render_template("public/signature_state.html", letter=signature.letter,
+                           signature=signature), status
+
+
+def _confirm_or_show(purpose: str, template: str, slug: str, token: str):
+    signature = _linked_signature(purpose, slug, token)
+    letter = signature.letter
+    if signature.state in (SignatureState.CONFIRMED, SignatureState.WITHDRAWN):
+        return _state_page(signature)
+    if not letter.is_open:
+        return render_template("public/closed.html", letter=letter), 409
+    if request.method == "POST":
+        operations.confirm_signature(signature)
+        db.session.commit()
+        return _state_page(signature)
+    return render_template(template, letter=letter, signature=signature,
+                           version=letter.current_version)
+
+
+@blueprint.route("/letters/<slug>/confirm/<token>", methods=["GET", "POST"])
+def confirm(slug: str, token: str):
+    return _confirm_or_show(Purpose.CONFIRM, "public/confirm.html", slug, token)
+
+
+@blueprint.route("/letters/<slug>/invitation/<token>", methods=["GET", "POST"])
+def invitation(slug: str, token: str):
+    return _confirm_or_show(Purpose.INVITE, "public/invitation.html", slug, token)
+
+
+@blueprint.route("/letters/<slug>/withdraw/<token>", methods=["GET", "POST"])
+def withdraw(slug: str, token: str):
+    signature = _linked_signature(Purpose.WITHDRAW, slug, token)
+    if signature.state == SignatureState.WITHDRAWN:
+        return _state_page(signature)
+    if request.method == "POST":
+        operations.withdraw_signature(signature)
+        db.session.commit()
+        return _state_page(signature)
+    return render_template("public/withdraw.html", letter=signature.letter, signature=signature)
+
+
+@blueprint.post("/letters/<slug>/<any(confirm, invite, withdraw):purpose>/<token>/renew")
+@limiter.limit(_link_limit)
+def renew(slug: str, purpose: str, token: str):
+    """A new link in place of an expired one, mailed to the address the old one went to."""
+    letter = _public_letter(slug)
+    try:
+        target = read_token_ignoring_age(purpose, token)
+    except InvalidLink:
+        abort(404)
+    signature = _signature_of(letter, target)
+    if signature is not None:
+        operations.resend_link(purpose, signature)
+        db.session.commit()
+    # The same answer whatever happened, as with the sign form.
+    return render_template("public/check_mail.html", letter=letter, renewed=True)

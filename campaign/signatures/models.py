@@ -1,0 +1,106 @@
+"""Signatures: who signed which letter under which version, in which state, and how verified."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.collation import sort_key
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..letters.models import Letter, LetterVersion
+
+
+class SignatureState:
+    INVITED = "invited"      # staff invited this person; their link has not been used yet
+    PENDING = "pending"      # submitted through the public form; e-mail not yet confirmed
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"  # personal data erased
+
+
+class Review:
+    NOT_NEEDED = "not_needed"
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLIC = (NOT_NEEDED, APPROVED)
+
+
+class Verification:
+    INVITATION = "invitation"
+    MAIL_DOMAIN = "mail_domain"
+
+
+def new_token_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Signature(db.Model):
+    __tablename__ = "signature"
+    # One live signature per address and letter; a withdrawn one has no address left, and NULLs
+    # never collide in a unique constraint.
+    __table_args__ = (
+        sa.UniqueConstraint("letter_id", "email"),
+        sa.Index("ix_signature_letter_public", "letter_id", "state", "review"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(sa.ForeignKey("letter.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("letter_version.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    review: Mapped[str] = mapped_column(sa.String(16), default=Review.NOT_NEEDED)
+    verified_by: Mapped[str | None] = mapped_column(sa.String(16))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(200))
+    organisation: Mapped[str | None] = mapped_column(sa.String(200))
+    municipality: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    public: Mapped[bool] = mapped_column(default=True)
+    lead: Mapped[bool] = mapped_column(default=False)
+    invited: Mapped[bool] = mapped_column(default=False)
+    # Part of every e-mailed link; replacing it voids the links sent before.
+    token_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_token_nonce)
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    municipality_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+
+    letter: Mapped[Letter] = relationship()
+    version: Mapped[LetterVersion | None] = relationship()
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_by is not None
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == SignatureState.CONFIRMED and self.review in Review.PUBLIC
+
+    @classmethod
+    def counted(cls) -> sa.ColumnElement[bool]:
+        """Signatures that count: confirmed and let through by the letter's moderation."""
+        return sa.and_(cls.state == SignatureState.CONFIRMED, cls.review.in_(Review.PUBLIC))
+
+    @classmethod
+    def named(cls) -> sa.ColumnElement[bool]:
+        """Signatures that may be shown by name: counted, and the signer said yes."""
+        return sa.and_(cls.counted(), cls.public.is_(True))
+
+    def __repr__(self) -> str:
+        return f"<Signature {self.id} {self.kind} {self.state}>"
+
+
+@event.listens_for(Signature, "before_insert")
+@event.listens_for(Signature, "before_update")
+def _store_sort_keys(mapper: Any, connection: Any, signature: Signature) -> None:
+    signature.name_key = sort_key(signature.name)[:200]
+    signature.municipality_key = sort_key(signature.municipality)[:200]
+    signature.organisation_key = sort_key(signature.organisation)[:200]

@@ -1,0 +1,159 @@
+"""Who signed, as readers see it: lead signatories, alderpersons grouped per municipality in Dutch
+order, organisations alphabetically, individuals. Used by the letter page and the PDF alike.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..letters.models import Letter, SignatoryKind
+from .models import Signature
+
+# Plurals of the roles alderpersons sign with, so two of them can share a line.
+ROLE_PLURALS = {
+    "nl": {"wethouder": "wethouders", "burgemeester": "burgemeesters",
+           "loco-burgemeester": "loco-burgemeesters", "gedeputeerde": "gedeputeerden",
+           "raadslid": "raadsleden", "locoburgemeester": "locoburgemeesters"},
+    "en": {"alderperson": "alderpersons", "alderman": "aldermen", "alderwoman": "alderwomen",
+           "mayor": "mayors", "deputy mayor": "deputy mayors", "councillor": "councillors"},
+}
+DEFAULT_ROLE = {"nl": "wethouder", "en": "alderperson"}
+AND = {"nl": "en", "en": "and"}
+
+
+def _role_of(signature: Signature, language: str) -> str:
+    return (signature.role or "").strip() or DEFAULT_ROLE.get(language, DEFAULT_ROLE["nl"])
+
+
+def _municipality_phrase(municipality: str, language: str) -> str:
+    return f"municipality of {municipality}" if language == "en" else f"gemeente {municipality}"
+
+
+def _role_at(role: str, municipality: str, language: str) -> str:
+    """"wethouder gemeente X" / "alderperson, municipality of X"."""
+    separator = ", " if language == "en" else " "
+    return f"{role}{separator}{_municipality_phrase(municipality, language)}"
+
+
+def join_names(names: list[str], language: str) -> str:
+    """"A", "A en B", "A, B en C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {AND.get(language, 'en')} {names[-1]}"
+
+
+def plural_role(role: str, language: str) -> str | None:
+    """The plural of a role, keeping a portfolio after it: "wethouder Onderwijs" -> "wethouders
+    Onderwijs". None when we do not know the plural."""
+    plurals = ROLE_PLURALS.get(language, {})
+    lowered = role.lower()
+    for singular in sorted(plurals, key=len, reverse=True):
+        if lowered == singular or lowered.startswith(singular + " "):
+            plural = plurals[singular]
+            if role[:1].isupper():
+                plural = plural[:1].upper() + plural[1:]
+            return plural + role[len(singular):]
+    return None
+
+
+NO_BREAK_SPACE = "\u00a0"
+# Longer names may break; they would not fit a column's line anyway.
+LONGEST_UNBROKEN_NAME = 32
+
+
+def person(signature: Signature) -> str:
+    """The signer's name, kept on one line ("Yara de Vries" never ends a line at "de")."""
+    name = signature.name or ""
+    return name.replace(" ", NO_BREAK_SPACE) if len(name) <= LONGEST_UNBROKEN_NAME else name
+
+
+def alderperson_line(signatures: list[Signature], language: str) -> str:
+    """One line for the alderpersons of one municipality."""
+    municipality = signatures[0].municipality or ""
+    roles: dict[str, str] = {}  # "Wethouder" and "wethouder" are one role, spelled as first seen
+    for signature in signatures:
+        role = _role_of(signature, language)
+        roles.setdefault(role.casefold(), role)
+    if len(signatures) == 1:
+        return f"{person(signatures[0])}, {_role_at(roles.popitem()[1], municipality, language)}"
+    plural = plural_role(roles.popitem()[1], language) if len(roles) == 1 else None
+    if plural:
+        names = join_names([person(s) for s in signatures], language)
+        return f"{names}, {_role_at(plural, municipality, language)}"
+    named_roles = [f"{person(s)} ({_role_of(s, language)})" for s in signatures]
+    return f"{join_names(named_roles, language)}, {_municipality_phrase(municipality, language)}"
+
+
+def lead_line(signature: Signature, language: str) -> str:
+    if signature.kind == SignatoryKind.ALDERPERSON:
+        return alderperson_line([signature], language)
+    parts = [person(signature), (signature.role or "").strip(), (signature.organisation or "")]
+    return ", ".join(p for p in parts if p)
+
+
+@dataclass
+class OrganisationEntry:
+    organisation: str
+    signer: str  # "Name, role" of the person who signed for it
+
+
+@dataclass
+class PublicSignatories:
+    leads: list[str] = field(default_factory=list)
+    alderpersons: list[str] = field(default_factory=list)
+    organisations: list[OrganisationEntry] = field(default_factory=list)
+    individuals: list[str] = field(default_factory=list)
+    named: int = 0  # signatures behind these lines; two alderpersons may share one line
+
+    @property
+    def co_signers(self) -> int:
+        return len(self.alderpersons) + len(self.organisations) + len(self.individuals)
+
+
+def public_signatories(letter: Letter) -> PublicSignatories:
+    """The named signatures of a letter, grouped and ordered for reading and printing."""
+    language = letter.language
+    rows = db.session.scalars(
+        sa.select(Signature)
+        .where(Signature.letter_id == letter.id, Signature.named())
+        .order_by(Signature.kind, Signature.municipality_key, Signature.organisation_key,
+                  Signature.name_key, Signature.id)
+    ).all()
+    result = PublicSignatories(named=len(rows))
+    leads = sorted((s for s in rows if s.lead), key=lambda s: s.id)
+    result.leads = [lead_line(s, language) for s in leads]
+    others = [s for s in rows if not s.lead]
+    alderpersons = [s for s in others if s.kind == SignatoryKind.ALDERPERSON]
+    for _, group in groupby(alderpersons, key=lambda s: s.municipality_key):
+        result.alderpersons.append(alderperson_line(list(group), language))
+    for s in others:
+        if s.kind == SignatoryKind.ORGANISATION:
+            signer = ", ".join(p for p in (person(s), (s.role or "").strip()) if p)
+            result.organisations.append(OrganisationEntry(s.organisation or "", signer))
+        elif s.kind == SignatoryKind.INDIVIDUAL:
+            result.individuals.append(", ".join(p for p in (person(s), s.role or "") if p))
+    return result
+
+
+@dataclass
+class Counts:
+    total: int
+    alderperson: int
+    organisation: int
+    individual: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"total": self.total, "alderperson": self.alderperson,
+                "organisation": self.organisation, "individual": self.individual}
+
+
+def counts(letter: Letter) -> Counts:
+    by_kind = dict(db.session.execute(
+        sa.select(Signature.kind, sa.func.count())
+        .where(Signature.letter_id == letter.id, Signature.counted())
+        .group_by(Signature.kind)).all())
+    return Counts(total=sum(by_kind.values()),
+                  **{kind: by_kind.get(kind, 0) for kind in SignatoryKind.ALL})

@@ -1,0 +1,73 @@
+"""Staff exports: every signature with e-mail address and status, as CSV or JSON."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from helpers.mail import links_in
+from helpers.pages import path_of
+from helpers.signers import SIGNER
+
+INVITEES = ("name,email,kind,role,municipality,organisation,lead\n"
+            "Lea de Wit,lea@tilburg.nl,alderperson,wethouder,Tilburg,,yes\n"
+            "=HYPERLINK(\"http://x\"),formule@zon.example.nl,organisation,,,Zon,no\n")
+
+
+def _letter_with_signatures(staff, browser, mailbox):
+    slug = staff.publish_letter()
+    staff.invite(slug, INVITEES)
+    browser.submit(f"/letters/{slug}/sign", SIGNER)
+    staff.send_mail()
+    browser.submit(path_of(links_in(mailbox.last_to(SIGNER["email"]))[0]))
+    return slug
+
+
+def test_staff_exports_every_signature_as_csv(staff, browser, mailbox, tmp_path):
+    slug = _letter_with_signatures(staff, browser, mailbox)
+    output = tmp_path / "ondertekenaars.csv"
+    result = staff.run("letters", "export", slug, "--format", "csv", "--output", str(output))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"))))
+    by_email = {row["email"]: row for row in rows}
+    assert set(by_email) == {"lea@tilburg.nl", "formule@zon.example.nl", SIGNER["email"]}
+    assert by_email["lea@tilburg.nl"]["state"] == "invited"
+    assert by_email["lea@tilburg.nl"]["lead"] == "True"
+    confirmed = by_email[SIGNER["email"]]
+    assert (confirmed["state"], confirmed["verified_by"], confirmed["version"]) == \
+        ("confirmed", "mail_domain", "1")
+    assert confirmed["confirmed_at"].endswith("Z")
+    # A name that a spreadsheet would run as a formula is defused.
+    assert by_email["formule@zon.example.nl"]["name"].startswith("'=")
+
+
+def test_staff_exports_every_signature_as_json_to_stdout(staff, browser, mailbox):
+    slug = _letter_with_signatures(staff, browser, mailbox)
+    result = staff.run("letters", "export", slug, "--format", "json", "--output", "-")
+    assert result.exit_code == 0
+    exported = json.loads(result.output)
+    assert exported["slug"] == slug and exported["status"] == "open"
+    assert sorted(s["email"] for s in exported["signatures"]) == sorted(
+        ["lea@tilburg.nl", "formule@zon.example.nl", SIGNER["email"]])
+    assert {s["state"] for s in exported["signatures"]} == {"invited", "confirmed"}
+
+
+def test_export_of_a_letter_without_signatures(staff):
+    slug = staff.publish_letter()
+    result = staff.run("letters", "export", slug, "--format", "json", "--output", "-")
+    assert json.loads(result.output)["signatures"] == []
+
+
+def test_export_refuses_unknown_letter_and_pdf_to_stdout(staff):
+    assert "no letter with slug" in staff.run("letters", "export", "nope", "--format", "csv",
+                                              "--output", "-").output
+    slug = staff.publish_letter()
+    assert "write the PDF to a file" in staff.run("letters", "export", slug, "--format", "pdf",
+                                                   "--output", "-").output
+
+
+def test_export_to_an_unwritable_place_says_so(staff):
+    slug = staff.publish_letter()
+    result = staff.run("letters", "export", slug, "--format", "csv",
+                       "--output", "/nonexistent/dir/out.csv")
+    assert result.exit_code != 0 and "cannot write /nonexistent/dir/out.csv" in result.output
