@@ -29,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment(instance_path))
     if config:
         app.config.update(config)
+    # Served over https: the session cookie never travels over plain http.
+    app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     settings.warn_about_development_defaults(app.config)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -88,7 +88,6 @@ def from_environment(instance_path: Path) -> dict:
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
-        "SESSION_COOKIE_SECURE": env("BASE_URL", "").strip().startswith("https://"),
     }
 
 
@@ -99,6 +98,9 @@ DEFAULTS = {
     # Forms are small; anything larger than this is refused with 413.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
+    # The session cookie (CSRF, later staff logins) is not sent along with another site's POST.
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     # Redis down must not stop people signing: count in memory until it is back.
     "RATELIMIT_SWALLOW_ERRORS": True,

@@ -12,12 +12,15 @@ if TYPE_CHECKING:
 
 
 def record(actor: str, action: str, *, letter: Letter | None = None,
-           signature: Signature | None = None, **detail: object) -> AuditEvent:
+           signature: Signature | None = None, signature_id: int | None = None,
+           **detail: object) -> AuditEvent:
     """Log what happened; `detail` must never hold personal data that withdrawal has to erase."""
     event = AuditEvent(actor=actor, action=action, detail=detail or None)
     if letter is not None:
         event.letter_id = letter.id
     if signature is not None:
         event.signature_id = signature.id
+    elif signature_id is not None:
+        event.signature_id = signature_id
     db.session.add(event)
     return event

@@ -1,7 +1,7 @@
 """Response headers that protect signers: no framing of the sign buttons, no token in a Referer."""
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 SECURITY_HEADERS = {
     # A page with a sign or withdraw button must not be framed by another site (clickjacking).
@@ -16,9 +16,15 @@ SECURITY_HEADERS = {
 PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/")
 
 
+# Served over https: browsers never try plain http for this site again (two years).
+HSTS = "max-age=63072000; includeSubDomains"
+
+
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["BASE_URL"].startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if any(part in request.path for part in PERSONAL_PATH_PARTS):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,6 +18,7 @@ class OutboxStatus:
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"   # gave up after OUTBOX_MAX_ATTEMPTS; kept for staff to see and retry
+    SKIPPED = "skipped"  # its renderer decided when sending that no mail was needed
 
 
 class OutboxMail(db.Model):
@@ -31,8 +32,11 @@ class OutboxMail(db.Model):
         sa.ForeignKey("signature.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(320))
     subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
+    # None until the sender renders it (see `template`).
+    body_text: Mapped[str | None] = mapped_column(sa.Text)
     body_html: Mapped[str | None] = mapped_column(sa.Text)
+    # Set for a mail whose content is decided when it is sent (mail.outbox.RENDERED_WHEN_SENT).
+    template: Mapped[str | None] = mapped_column(sa.String(32))
     # The link the mail is about, logged when mail goes to files so a developer can follow it.
     action_url: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.QUEUED)

@@ -1,17 +1,19 @@
 """Mail through a transactional outbox: queue a mail in the caller's transaction; drain it later.
 
 `queue_mail` only adds a row to the session, so a mail exists exactly when the change it belongs
-to is committed. `send_due` claims one due row at a time (FOR UPDATE SKIP LOCKED on PostgreSQL, so
-several senders can run at once), sends it through Flask-Mail or, with no MAIL_SERVER, writes it as
-an .eml file, and on failure schedules a retry with back-off. A mail is sent at least once and
-always under the Message-ID it was given when queued.
+to is committed. `queue_mail_rendered_when_sent` adds a row whose content the sender decides,
+through the renderer registered for its template with `mail_rendered_when_sent`. `send_due`
+claims one due row at a time (FOR UPDATE SKIP LOCKED on PostgreSQL, so several senders can run at
+once), sends it through Flask-Mail or, with no MAIL_SERVER, writes it as an .eml file, and on
+failure schedules a retry with back-off. A mail is sent at least once and always under the
+Message-ID it was given when queued.
 """
 from __future__ import annotations
 
 import logging
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import idna
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_mail import Message
@@ -40,29 +43,55 @@ SUBJECT_LENGTH = OutboxMail.subject.type.length
 LONGEST_RETRY_SECONDS = 3600
 
 
-def queue_mail(recipient: str, template: str, *, signature: Signature | None = None,
-               action_url: str | None = None, **context: object) -> OutboxMail:
-    """Add a mail rendered from templates/email/<template>.txt to the current transaction.
-
-    The template's first line is the subject; the rest, after a blank line, is the body.
-    """
-    text = render_template(f"email/{template}.txt", action_url=action_url,
-                           signature=signature, **context)
+def render_mail(template: str, **context: object) -> tuple[str, str]:
+    """Subject and body of templates/email/<template>.txt: the first line is the subject; the
+    rest, after a blank line, the body."""
+    text = render_template(f"email/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_LENGTH:
         subject = subject[:SUBJECT_LENGTH - 1].rstrip() + "…"
-    row = OutboxMail(
-        message_id=make_msgid(domain=host),
-        signature=signature,
-        recipient=recipient,
-        subject=subject,
-        body_text=body.strip("\n") + "\n",
-        action_url=action_url,
-    )
+    return subject, body.strip("\n") + "\n"
+
+
+def fill_mail(row: OutboxMail, template: str, *, action_url: str | None = None,
+              **context: object) -> None:
+    row.subject, row.body_text = render_mail(template, action_url=action_url, **context)
+    row.action_url = action_url
+
+
+def _new_row(recipient: str, **fields: object) -> OutboxMail:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    row = OutboxMail(message_id=make_msgid(domain=host), recipient=recipient, **fields)
     db.session.add(row)
     return row
+
+
+def queue_mail(recipient: str, template: str, *, signature: Signature | None = None,
+               action_url: str | None = None, **context: object) -> OutboxMail:
+    """Add a mail rendered now from templates/email/<template>.txt to the current transaction."""
+    row = _new_row(recipient, signature=signature)
+    fill_mail(row, template, action_url=action_url, signature=signature, **context)
+    return row
+
+
+# Renderers of mails whose content is decided when they are sent, by template name. A renderer
+# fills the row (fill_mail) and returns True, or returns False: then nothing is sent.
+RENDERED_WHEN_SENT: dict[str, Callable[[OutboxMail], bool]] = {}
+
+
+def mail_rendered_when_sent(template: str):
+    def register(renderer: Callable[[OutboxMail], bool]) -> Callable[[OutboxMail], bool]:
+        RENDERED_WHEN_SENT[template] = renderer
+        return renderer
+    return register
+
+
+def queue_mail_rendered_when_sent(template: str, recipient: str, *,
+                                  signature_id: int | None = None) -> OutboxMail:
+    """Add a mail to the current transaction whose content its renderer decides when it is sent:
+    the request that queues it does the same work whatever the mail will say."""
+    return _new_row(recipient, signature_id=signature_id, template=template, subject="")
 
 
 def forget_recipient(row: OutboxMail) -> None:
@@ -84,9 +113,11 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0
 
     def __str__(self) -> str:
-        return f"{self.sent} sent, {self.retried} to retry, {self.failed} given up"
+        text = f"{self.sent} sent, {self.retried} to retry, {self.failed} given up"
+        return text + (f", {self.skipped} not needed" if self.skipped else "")
 
 
 def _claim_next_due() -> OutboxMail | None:
@@ -100,9 +131,18 @@ def _claim_next_due() -> OutboxMail | None:
     return db.session.scalars(query).first()
 
 
+def smtp_address(address: str) -> str:
+    """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
+    ASCII (IDNA) form. Local parts are ASCII already: the forms refuse others."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+
+
 def _as_message(row: OutboxMail) -> Message:
-    message = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text,
-                      html=row.body_html)
+    message = Message(subject=row.subject, recipients=[smtp_address(row.recipient)],
+                      body=row.body_text, html=row.body_html)
     message.msgId = row.message_id
     return message
 
@@ -142,6 +182,14 @@ def _deliver(row: OutboxMail) -> None:
         _write_to_file(row, message)
 
 
+def _render_now(row: OutboxMail) -> bool:
+    renderer = RENDERED_WHEN_SENT.get(row.template or "")
+    if renderer is None:
+        log.error("Mail %s: no renderer for template %r; not sent", row.id, row.template)
+        return False
+    return renderer(row)
+
+
 def send_due(limit: int = 100) -> SendReport:
     """Send up to `limit` due mails, one transaction each; return what happened."""
     report = SendReport()
@@ -150,6 +198,11 @@ def send_due(limit: int = 100) -> SendReport:
         row = _claim_next_due()
         if row is None:
             break
+        if row.body_text is None and not _render_now(row):
+            row.status = OutboxStatus.SKIPPED
+            report.skipped += 1
+            db.session.commit()
+            continue
         try:
             _deliver(row)
         except Exception as error:  # any failure to hand over the mail means: try again later

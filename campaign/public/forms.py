@@ -1,15 +1,14 @@
 """The public sign form. Its field names are a documented interface (README: "The sign form")."""
 from __future__ import annotations
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from ..core.forms import TextForm
+from ..core.text import clean_line
 from ..letters.models import SignatoryKind
-from ..signatures.operations import clean_municipality
+from ..signatures.operations import clean_municipality, deliverable_local_part
 from ..signatures.verification import website_host
 
 KIND_LABELS = {
@@ -20,13 +19,12 @@ KIND_LABELS = {
 
 
 def _stripped(value: str | None) -> str | None:
-    """Without control characters (a NUL cannot even be stored) and outer white space."""
-    if not isinstance(value, str):
-        return value
-    return "".join(c for c in value if unicodedata.category(c) != "Cc" or c == " ").strip()
+    """Without control, bidi or zero-width characters (a NUL cannot even be stored), white space
+    folded."""
+    return clean_line(value) if isinstance(value, str) else value
 
 
-class SignForm(FlaskForm):
+class SignForm(TextForm):
     kind = RadioField(_l("I sign"), validate_choice=False,
                       validators=[InputRequired(_l("Choose how you sign."))])
     # DataRequired looks at the name after _stripped: "   " is no name.
@@ -69,6 +67,12 @@ class SignForm(FlaskForm):
     def validate_organisation(self, field: StringField) -> None:
         if self.kind.data == SignatoryKind.ORGANISATION and not field.data:
             raise ValidationError(_l("Fill in the organisation you sign for."))
+
+    def validate_email(self, field: EmailField) -> None:
+        if not deliverable_local_part(field.data or ""):
+            raise ValidationError(_l("We cannot send mail to an address with accents or other "
+                                     "special characters before the @. Please use another "
+                                     "address."))
 
     def validate_website(self, field: StringField) -> None:
         if field.data and website_host(field.data) is None:

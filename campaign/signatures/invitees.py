@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..letters.letterfile import LetterFileError, refuse_binary
 from ..letters.models import SignatoryKind
-from .operations import SignerDetails
+from .operations import SignerDetails, deliverable_local_part
 
 COLUMNS = ("name", "email", "kind", "role", "municipality", "organisation", "lead")
 REQUIRED_COLUMNS = ("name", "email", "kind")
@@ -61,6 +61,10 @@ def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as error:
             row_problems.append(f"email {email!r} is not valid ({error})")
+        else:
+            if not deliverable_local_part(email):
+                row_problems.append(f"email {email!r} has characters before the @ that mail "
+                                    "cannot be sent to")
         kind = values.get("kind", "").lower()
         if kind not in SignatoryKind.ALL:
             row_problems.append(f"kind must be one of {', '.join(SignatoryKind.ALL)}, not {kind!r}")

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.collation import sort_key
+from ..core.text import clean_line
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..letters.models import Letter, LetterVersion
@@ -72,6 +73,8 @@ class Signature(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    # When a mail of ours last went to this address; at most one repeat per 10 minutes.
+    last_mailed_at: Mapped[datetime | None]
 
     letter: Mapped[Letter] = relationship()
     version: Mapped[LetterVersion | None] = relationship()
@@ -96,6 +99,17 @@ class Signature(db.Model):
 
     def __repr__(self) -> str:
         return f"<Signature {self.id} {self.kind} {self.state}>"
+
+
+@event.listens_for(Signature.name, "set", retval=True)
+@event.listens_for(Signature.role, "set", retval=True)
+@event.listens_for(Signature.organisation, "set", retval=True)
+@event.listens_for(Signature.municipality, "set", retval=True)
+@event.listens_for(Signature.website, "set", retval=True)
+def _store_clean_text(signature: Signature, value: str | None, *args: Any) -> str | None:
+    # Whatever path a signer's text takes (form, CSV, staff correction), no bidi override or
+    # zero-width character is stored.
+    return clean_line(value) or None if isinstance(value, str) else value
 
 
 @event.listens_for(Signature, "before_insert")

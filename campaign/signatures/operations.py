@@ -14,15 +14,23 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..core.collation import sort_key
 from ..core.errors import NotAllowed
 from ..core.i18n import use_language
 from ..core.links import external_url
+from ..core.text import clean_line
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..letters.models import Letter, LetterStatus, Moderation, SignatoryKind
 from ..mail.models import OutboxMail, OutboxStatus
-from ..mail.outbox import forget_recipient, queue_mail
-from .models import Review, Signature, SignatureState, Verification
+from ..mail.outbox import (
+    fill_mail,
+    forget_recipient,
+    mail_rendered_when_sent,
+    queue_mail,
+    queue_mail_rendered_when_sent,
+)
+from .models import Review, Signature, SignatureState, Verification, new_token_nonce
 from .tokens import Purpose, make_token
 from .verification import mail_domain_matches_website
 
@@ -51,20 +59,51 @@ def normalise_email(address: str) -> str:
     return address.lower()
 
 
+def deliverable_local_part(address: str) -> bool:
+    """Whether mail to `address` can go through any SMTP server: the part before the @ in ASCII
+    (SMTPUTF8, for others, is offered by too few servers to count on)."""
+    return address.rpartition("@")[0].isascii()
+
+
 def _link(purpose: str, signature: Signature) -> str:
     endpoint = {Purpose.CONFIRM: "public.confirm", Purpose.INVITE: "public.invitation",
                 Purpose.WITHDRAW: "public.withdraw"}[purpose]
     return external_url(endpoint, slug=signature.letter.slug, token=make_token(purpose, signature))
 
 
-def _queue_signature_mail(signature: Signature, template: str, purpose: str) -> OutboxMail:
-    use_language(signature.letter.language)
+def _mail_context(signature: Signature, purpose: str) -> dict[str, object]:
     letter = signature.letter
-    return queue_mail(
-        signature.email, template, signature=signature, action_url=_link(purpose, signature),
-        letter=letter, letter_url=external_url("public.show", slug=letter.slug),
-        withdraw_url=_link(Purpose.WITHDRAW, signature),
-    )
+    use_language(letter.language)
+    return dict(signature=signature, action_url=_link(purpose, signature), letter=letter,
+                letter_url=external_url("public.show", slug=letter.slug),
+                withdraw_url=_link(Purpose.WITHDRAW, signature))
+
+
+def _queue_signature_mail(signature: Signature, template: str, purpose: str) -> OutboxMail:
+    return queue_mail(signature.email, template, **_mail_context(signature, purpose))
+
+
+# What the sign form's mail says, by the state of the signature its address already has.
+SIGN_REQUEST_MAIL = {
+    SignatureState.PENDING: ("confirm", Purpose.CONFIRM),
+    SignatureState.INVITED: ("invitation", Purpose.INVITE),
+    SignatureState.CONFIRMED: ("already_signed", Purpose.WITHDRAW),
+}
+
+
+@mail_rendered_when_sent("sign_request")
+def render_sign_request(row: OutboxMail) -> bool:
+    """The mail answering a sign form, decided when it is sent: a confirm link, the invitation
+    again, or a note that this address has signed already; nothing when the address had a mail
+    of ours in the last REPEAT_MAIL_INTERVAL, or the signature is gone."""
+    signature = db.session.get(Signature, row.signature_id) if row.signature_id else None
+    if signature is None or signature.state not in SIGN_REQUEST_MAIL or not signature.email:
+        return False
+    if not claim_mail_slot(signature):
+        return False
+    template, purpose = SIGN_REQUEST_MAIL[signature.state]
+    fill_mail(row, template, **_mail_context(signature, purpose))
+    return True
 
 
 def clean_municipality(name: str) -> str:
@@ -76,29 +115,22 @@ def clean_municipality(name: str) -> str:
     return name
 
 
+def _detail_values(details: SignerDetails) -> dict[str, object]:
+    """The columns a signer's details fill, cleaned; only what belongs to the kind (an
+    organisation's signer is not filed under a municipality)."""
+    organisation = clean_line(details.organisation) if details.kind == SignatoryKind.ORGANISATION \
+        else ""
+    municipality = clean_municipality(clean_line(details.municipality)) \
+        if details.kind == SignatoryKind.ALDERPERSON else ""
+    return dict(kind=details.kind, name=clean_line(details.name),
+                role=clean_line(details.role) or None, organisation=organisation or None,
+                municipality=municipality or None, website=clean_line(details.website) or None,
+                public=details.public, lead=details.lead)
+
+
 def _apply_details(signature: Signature, details: SignerDetails) -> None:
-    signature.kind = details.kind
-    signature.name = " ".join(details.name.split())
-    signature.role = details.role.strip() or None
-    # Only what belongs to the kind: an organisation's signer is not filed under a municipality.
-    signature.organisation = (" ".join(details.organisation.split()) or None
-                              if details.kind == SignatoryKind.ORGANISATION else None)
-    signature.municipality = (clean_municipality(details.municipality) or None
-                              if details.kind == SignatoryKind.ALDERPERSON else None)
-    signature.website = details.website.strip() or None
-    signature.public = details.public
-    signature.lead = details.lead
-
-
-# A form filled in again and again with someone's address must not flood their mailbox.
-REPEAT_MAIL_INTERVAL = timedelta(minutes=10)
-
-
-def _recently_mailed(signature: Signature) -> bool:
-    last = db.session.scalar(sa.select(OutboxMail.created_at)
-                             .where(OutboxMail.signature_id == signature.id)
-                             .order_by(OutboxMail.created_at.desc()).limit(1))
-    return last is not None and last > utcnow() - REPEAT_MAIL_INTERVAL
+    for name, value in _detail_values(details).items():
+        setattr(signature, name, value)
 
 
 def _require_open(letter: Letter) -> None:
@@ -106,48 +138,76 @@ def _require_open(letter: Letter) -> None:
         raise NotAllowed(f"letter {letter.slug} is {letter.status}")
 
 
+# A form filled in again and again with someone's address must not flood their mailbox.
+REPEAT_MAIL_INTERVAL = timedelta(minutes=10)
+
+
+def claim_mail_slot(signature: Signature) -> bool:
+    """Whether the signature's address may get a mail now (at most one per REPEAT_MAIL_INTERVAL),
+    claimed in one conditional UPDATE, so that of mails racing each other only one goes."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.id == signature.id,
+               sa.or_(Signature.last_mailed_at.is_(None),
+                      Signature.last_mailed_at <= now - REPEAT_MAIL_INTERVAL))
+        .values(last_mailed_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(signature)
+    return claimed
+
+
+def _move(signature: Signature, from_states: tuple[str, ...], to_state: str,
+          **values: object) -> bool:
+    """Move a signature to `to_state` if it is in one of `from_states`, in one conditional
+    UPDATE: of two requests racing (a double click, confirm against withdraw) exactly one wins,
+    and on PostgreSQL the row stays locked until the winner commits. The object is reloaded."""
+    moved = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.id == signature.id, Signature.state.in_(from_states))
+        .values(state=to_state, **values)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(signature)
+    return moved
+
+
+def _insert_ignoring_duplicate(values: dict[str, object]) -> None:
+    """INSERT a signature unless its letter already has one for that address, in one statement:
+    no savepoint, no race between looking and inserting."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    keys = {"name_key": sort_key(values["name"])[:200],
+            "municipality_key": sort_key(values["municipality"])[:200],
+            "organisation_key": sort_key(values["organisation"])[:200]}
+    db.session.execute(insert(Signature).values(**values, **keys)
+                       .on_conflict_do_nothing(index_elements=["letter_id", "email"]))
+
+
 def submit_signature(letter: Letter, details: SignerDetails) -> None:
     """A signature from the public form: pending until its address is confirmed.
 
-    What the signer sees does not depend on whether the address signed before; what differs is
-    the mail that address receives (a confirm link, its invitation again, or a note that it has
-    signed already, with the withdraw link).
+    A new address and one that signed before take the same statements, so neither the answer nor
+    its timing tells who signed: insert-unless-present, then a mail whose content the sender
+    decides (render_sign_request) and an audit event, both written in this transaction.
     """
     _require_open(letter)
     if details.kind not in letter.kinds:
         raise NotAllowed(f"letter {letter.slug} is not signed by {details.kind}")
     email = normalise_email(details.email)
-    existing = db.session.scalar(
-        sa.select(Signature).where(Signature.letter_id == letter.id, Signature.email == email))
-    if existing is None:
-        signature = Signature(letter=letter, email=email, state=SignatureState.PENDING,
-                              version=letter.current_version)
-        _apply_details(signature, details)
-        signature.lead = False  # only staff make lead signatories
-        try:
-            with db.session.begin_nested():
-                db.session.add(signature)
-                db.session.flush()
-        except IntegrityError:
-            # The same address was submitted at the same moment; answer it as a repeat.
-            existing = db.session.scalar(sa.select(Signature).where(
-                Signature.letter_id == letter.id, Signature.email == email))
-        else:
-            audit.record("signer", "signature.submitted", letter=letter, signature=signature,
-                         kind=signature.kind)
-            _queue_signature_mail(signature, "confirm", Purpose.CONFIRM)
-            return
-    if existing is None or _recently_mailed(existing):
-        return
-    if existing.state == SignatureState.PENDING:
-        # Send the link again for the details first given: whoever fills in someone else's
-        # address must not be able to change what that person's link confirms.
-        audit.record("signer", "signature.resubmitted", letter=letter, signature=existing)
-        _queue_signature_mail(existing, "confirm", Purpose.CONFIRM)
-    elif existing.state == SignatureState.INVITED:
-        _queue_signature_mail(existing, "invitation", Purpose.INVITE)
-    else:
-        _queue_signature_mail(existing, "already_signed", Purpose.WITHDRAW)
+    values = _detail_values(details)
+    values["lead"] = False  # only staff make lead signatories
+    version = letter.current_version
+    _insert_ignoring_duplicate(dict(
+        letter_id=letter.id, email=email, state=SignatureState.PENDING,
+        version_id=version.id if version else None, token_nonce=new_token_nonce(),
+        created_at=utcnow(), **values))
+    signature_id = db.session.scalar(sa.select(Signature.id).where(
+        Signature.letter_id == letter.id, Signature.email == email))
+    queue_mail_rendered_when_sent("sign_request", email, signature_id=signature_id)
+    audit.record("signer", "signature.submitted", letter=letter, signature_id=signature_id)
 
 
 def _review_for(letter: Letter, signature: Signature) -> str:
@@ -161,18 +221,21 @@ def _review_for(letter: Letter, signature: Signature) -> str:
 
 
 def confirm_signature(signature: Signature) -> bool:
-    """The signer proved control of the mailbox. Returns False if it was confirmed already."""
+    """The signer proved control of the mailbox. Returns False if it was confirmed (or withdrawn)
+    already, also by a request racing this one: one confirmation, one thank-you mail."""
     if signature.state in (SignatureState.CONFIRMED, SignatureState.WITHDRAWN):
         return False
     letter = signature.letter
     _require_open(letter)
+    now = utcnow()
+    if not _move(signature, (SignatureState.PENDING, SignatureState.INVITED),
+                 SignatureState.CONFIRMED, confirmed_at=now, last_mailed_at=now):
+        return False
     if signature.invited:
         signature.verified_by = Verification.INVITATION
         signature.version = letter.current_version
     elif mail_domain_matches_website(signature.email or "", signature.website):
         signature.verified_by = Verification.MAIL_DOMAIN
-    signature.state = SignatureState.CONFIRMED
-    signature.confirmed_at = utcnow()
     signature.review = _review_for(letter, signature)
     audit.record("signer", "signature.confirmed", letter=letter, signature=signature,
                  verified_by=signature.verified_by, review=signature.review)
@@ -180,15 +243,19 @@ def confirm_signature(signature: Signature) -> bool:
     return True
 
 
+ERASED = dict(name=None, role=None, organisation=None, municipality=None, email=None,
+              website=None, public=False, name_key="", municipality_key="", organisation_key="")
+
+
 def withdraw_signature(signature: Signature) -> bool:
-    """Take a signature out of every list and erase its personal data. False if already done."""
+    """Take a signature out of every list and erase its personal data. False if already done.
+    A confirmation racing it waits for it or loses to it: withdrawal always wins."""
     if signature.state == SignatureState.WITHDRAWN:
         return False
-    for field in ("name", "role", "organisation", "municipality", "email", "website"):
-        setattr(signature, field, None)
-    signature.public = False
-    signature.state = SignatureState.WITHDRAWN
-    signature.withdrawn_at = utcnow()
+    if not _move(signature, (SignatureState.INVITED, SignatureState.PENDING,
+                             SignatureState.CONFIRMED),
+                 SignatureState.WITHDRAWN, withdrawn_at=utcnow(), **ERASED):
+        return False
     mails = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.signature_id == signature.id))
     for mail in mails:
         if mail.status == OutboxStatus.QUEUED:
@@ -233,7 +300,7 @@ def resend_link(purpose: str, signature: Signature) -> bool:
         return False
     if purpose in wanted_state and signature.state != wanted_state[purpose]:
         return False
-    if _recently_mailed(signature):
+    if not claim_mail_slot(signature):
         return False
     template = {Purpose.CONFIRM: "confirm", Purpose.INVITE: "invitation",
                 Purpose.WITHDRAW: "withdraw_link"}[purpose]
@@ -249,31 +316,65 @@ def resend_link(purpose: str, signature: Signature) -> bool:
 class InviteReport:
     invited: int = 0
     skipped: int = 0
+    # Of the invited: addresses that had only an unconfirmed signature from the public form.
+    replaced: int = 0
+
+
+def _replace_unconfirmed(signature: Signature, details: SignerDetails, actor: str) -> None:
+    """Staff vetting beats a stranger: an unconfirmed form signature for an invitee's address
+    becomes the invitation. Its details are dropped, its links die with a new nonce, and mail
+    not yet sent for it is dropped."""
+    for mail in db.session.scalars(sa.select(OutboxMail).where(
+            OutboxMail.signature_id == signature.id)):
+        if mail.status == OutboxStatus.QUEUED:
+            db.session.delete(mail)
+    _apply_details(signature, details)
+    signature.state = SignatureState.INVITED
+    signature.invited = True
+    signature.token_nonce = new_token_nonce()
+    signature.version = None
+    audit.record(actor, "signature.invitation_replaced_unconfirmed", letter=signature.letter,
+                 signature=signature)
+
+
+def _invite_one(letter: Letter, email: str, details: SignerDetails, actor: str,
+                report: InviteReport) -> None:
+    existing = db.session.scalar(
+        sa.select(Signature).where(Signature.letter_id == letter.id, Signature.email == email)
+        .with_for_update())
+    if existing is None:
+        signature = Signature(letter=letter, email=email, state=SignatureState.INVITED,
+                              invited=True)
+        _apply_details(signature, details)
+        try:
+            with db.session.begin_nested():
+                db.session.add(signature)
+        except IntegrityError:
+            # Invited (or signed) by another run at this very moment: it is on the letter now.
+            report.skipped += 1
+            return
+    elif existing.state == SignatureState.PENDING and not existing.invited:
+        signature = existing
+        _replace_unconfirmed(signature, details, actor)
+        report.replaced += 1
+    else:
+        report.skipped += 1
+        return
+    signature.last_mailed_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "signature.invited", letter=letter, signature=signature,
+                 kind=signature.kind, lead=signature.lead)
+    _queue_signature_mail(signature, "invitation", Purpose.INVITE)
+    report.invited += 1
 
 
 def invite(letter: Letter, invitees: list[SignerDetails], actor: str) -> InviteReport:
-    """Create an invited signature and queue its personal link for each new address."""
+    """Create an invited signature and queue its personal link for each address not yet on the
+    letter, or on it only through an unconfirmed public form."""
     if letter.status != LetterStatus.OPEN:
         # A draft's page cannot be opened yet, so its links would lead nowhere.
         raise NotAllowed(f"letter {letter.slug} is {letter.status}: publish it before inviting")
     report = InviteReport()
-    known = set(db.session.scalars(
-        sa.select(Signature.email).where(Signature.letter_id == letter.id,
-                                         Signature.email.is_not(None))))
     for details in invitees:
-        email = normalise_email(details.email)
-        if email in known:
-            report.skipped += 1
-            continue
-        known.add(email)
-        signature = Signature(letter=letter, email=email, state=SignatureState.INVITED,
-                              invited=True)
-        _apply_details(signature, details)
-        db.session.add(signature)
-        db.session.flush()
-        audit.record(actor, "signature.invited", letter=letter, signature=signature,
-                     kind=signature.kind, lead=signature.lead)
-        _queue_signature_mail(signature, "invitation", Purpose.INVITE)
-        report.invited += 1
+        _invite_one(letter, normalise_email(details.email), details, actor, report)
     return report
-

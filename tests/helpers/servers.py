@@ -1,6 +1,7 @@
 """The app as a user runs it: flask commands and gunicorn in processes of their own."""
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -8,9 +9,13 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
+
+from .pages import CSRF
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -22,9 +27,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def flask_command(env: dict, *args: str) -> subprocess.CompletedProcess:
+def flask_command(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """`flask --app wsgi ARGS` in a process of its own, as a user would run it."""
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, check=True,
+    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, check=check,
                           capture_output=True, text=True, cwd=PROJECT)
 
 
@@ -38,11 +43,13 @@ def fresh_user_environment(tmp_path: Path, port: int, **settings: str) -> dict:
 
 
 @contextmanager
-def gunicorn(env: dict, port: int, workers: int = 2):
-    """The app served by gunicorn, the production server, until the block ends."""
+def gunicorn(env: dict, port: int, workers: int = 2, threads: int = 1):
+    """The app served by gunicorn, the production server, until the block ends; with `threads`
+    above 1, each worker serves that many requests at once (the gthread worker)."""
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "wsgi:app"], env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--threads", str(threads), "wsgi:app"],
+        env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -57,3 +64,40 @@ def gunicorn(env: dict, port: int, workers: int = 2):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@dataclass
+class HttpBrowser:
+    """A browser talking HTTP to a served app: one session cookie and the CSRF token of the last
+    form it saw, so that many threads can press the same button at the same moment."""
+    base: str
+    cookie: str = ""
+    token: str = ""
+
+    def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        address = urlsplit(self.base)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            cookie = response.getheader("Set-Cookie")
+            if cookie and not self.cookie:
+                self.cookie = cookie.split(";", 1)[0]
+            return response.status, text
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> tuple[int, str]:
+        status, text = self._request("GET", path)
+        match = CSRF.search(text)
+        if match:
+            self.token = match.group(1) or match.group(2)
+        return status, text
+
+    def post(self, path: str, data: dict | None = None) -> int:
+        body = urlencode({"csrf_token": self.token, **(data or {})})
+        return self._request("POST", path, body)[0]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.mail.models import OutboxMail
 from campaign.mail.outbox import send_due
+from campaign.signatures.models import Signature
 
 LETTER_FILE = """\
 ---
@@ -76,4 +77,7 @@ class Staff:
         with self.app.app_context():
             for mail in db.session.scalars(sa.select(OutboxMail)):
                 mail.created_at -= timedelta(minutes=minutes)
+            for signature in db.session.scalars(
+                    sa.select(Signature).where(Signature.last_mailed_at.is_not(None))):
+                signature.last_mailed_at -= timedelta(minutes=minutes)
             db.session.commit()

@@ -313,7 +313,7 @@ def test_confirmation_mail_speaks_the_letters_language(staff, browser, mailbox):
 
     dutch = mailbox.last_to("j.jansen@utrecht.nl")
     assert dutch["Subject"] == "Bevestig uw ondertekening: Open brief over gelijke kansen"
-    assert "Beste Jan Jansen," in body_of(dutch)
+    assert body_of(dutch).startswith("Goedendag,")
     english = mailbox.last_to("jan.jansen@utrecht.nl")
     assert english["Subject"] == "Confirm your signature: Open brief over gelijke kansen"
-    assert "Hello Jan Jansen," in body_of(english)
+    assert body_of(english).startswith("Hello,")
