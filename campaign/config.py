@@ -82,8 +82,15 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         # Names this app's counters, so that apps can share one Redis.
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "").strip() or "campaign",
-        # Sign-form submissions per client address (Flask-Limiter's notation).
-        "SIGN_RATE_LIMIT": env("SIGN_RATE_LIMIT", "").strip() or "20 per hour;5 per minute",
+        # Signatures accepted from the sign form (Flask-Limiter's notation; form errors do not
+        # count) per client network (an IPv4 address or an IPv6 /64): 200 colleagues behind one
+        # NAT sign in an hour, and a hall asked to sign at once gets through.
+        "SIGN_RATE_LIMIT": env("SIGN_RATE_LIMIT", "").strip() or "250 per hour;40 per minute",
+        # ... per e-mail address, and per letter (all clients together).
+        "SIGN_RATE_LIMIT_PER_ADDRESS": env("SIGN_RATE_LIMIT_PER_ADDRESS", "").strip()
+        or "5 per hour",
+        "SIGN_RATE_LIMIT_PER_LETTER": env("SIGN_RATE_LIMIT_PER_LETTER", "").strip()
+        or "6000 per hour",
         "INSTANCE_PATH": str(instance_path),
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from ..core.clients import client_network
 from ..core.i18n import use_language
 from ..extensions import db, limiter
 from ..letters.models import Letter, LetterStatus
@@ -45,6 +46,38 @@ def signer_line(signature: Signature) -> str:
 
 def _sign_limit() -> str:
     return current_app.config["SIGN_RATE_LIMIT"]
+
+
+def _sign_limit_per_address() -> str:
+    return current_app.config["SIGN_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _sign_limit_per_letter() -> str:
+    return current_app.config["SIGN_RATE_LIMIT_PER_LETTER"]
+
+
+def _address_key() -> str:
+    address = request.form.get("email", "")
+    return "address:" + address.strip().lower()[:320] if isinstance(address, str) else ""
+
+
+def _letter_key() -> str:
+    return "letter:" + str((request.view_args or {}).get("slug", ""))
+
+
+def _accepted(response) -> bool:
+    """Only signatures taken count against the limits: a form sent back with errors does not."""
+    return response.status_code == 303
+
+
+def _sign_form_again(limit) -> object:
+    """Over a limit: the form again with what was typed, a plain message, and status 429."""
+    letter = g.get("letter")
+    if letter is None or not letter.is_open:
+        return None
+    form = SignForm(letter.kinds)
+    page = render_template("public/sign.html", letter=letter, form=form, too_many=True)
+    return make_response(page, 429)
 
 
 def _link_limit() -> str:
@@ -92,7 +125,12 @@ def show(slug: str):
 
 
 @blueprint.route("/letters/<slug>/sign", methods=["GET", "POST"])
-@limiter.limit(_sign_limit, methods=["POST"])
+@limiter.limit(_sign_limit, methods=["POST"], key_func=client_network, deduct_when=_accepted,
+               on_breach=_sign_form_again)
+@limiter.limit(_sign_limit_per_address, methods=["POST"], key_func=_address_key,
+               deduct_when=_accepted, on_breach=_sign_form_again)
+@limiter.limit(_sign_limit_per_letter, methods=["POST"], key_func=_letter_key,
+               deduct_when=_accepted, on_breach=_sign_form_again)
 def sign(slug: str):
     letter = _public_letter(slug)
     if not letter.is_open:
@@ -198,7 +236,7 @@ def withdraw(slug: str, token: str):
 
 
 @blueprint.post("/letters/<slug>/<any(confirm, invite, withdraw):purpose>/<token>/renew")
-@limiter.limit(_link_limit)
+@limiter.limit(_link_limit, key_func=client_network)
 def renew(slug: str, purpose: str, token: str):
     """A new link in place of an expired one, mailed to the address the old one went to."""
     letter = _public_letter(slug)
