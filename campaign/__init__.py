@@ -61,6 +61,7 @@ def register_logging(app: Flask) -> None:
 def register_models() -> None:
     """Import every domain's tables, so that the metadata (and so the migrations) knows them all."""
     from .audit import models as audit_models  # noqa: F401
+    from .directory import models as directory_models  # noqa: F401
     from .letters import models as letter_models  # noqa: F401
     from .mail import models as mail_models  # noqa: F401
     from .signatures import models as signature_models  # noqa: F401

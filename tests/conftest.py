@@ -63,13 +63,30 @@ def database_url(request, tmp_path_factory) -> str:
                       "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
     with app.app_context():
         upgrade()
+        _remember_shipped_directory()
+        db.session.remove()  # give its connection back before the pool is closed
         db.engine.dispose()
     return url
 
 
+# The directory is data the migrations ship: tests keep it, and drop what they added to it.
+DIRECTORY_TABLES = ("directory_entry", "directory_name", "directory_domain")
+SHIPPED_DIRECTORY: dict[str, int] = {}
+
+
+def _remember_shipped_directory() -> None:
+    for name in DIRECTORY_TABLES:
+        table = db.metadata.tables[name]
+        SHIPPED_DIRECTORY[name] = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+
+
 def _empty_all_tables() -> None:
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
+        if table.name in DIRECTORY_TABLES:
+            db.session.execute(table.delete().where(table.c.id > SHIPPED_DIRECTORY[table.name]))
+        else:
+            db.session.execute(table.delete())
+    db.session.execute(db.metadata.tables["directory_entry"].update().values(active=True))
     db.session.commit()
 
 

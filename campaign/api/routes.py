@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..core.links import external_url
 from ..core.timeutil import isoformat_utc
+from ..directory import queries as directory
 from ..extensions import csrf, db
 from ..letters.models import Letter
 from ..letters.queries import find_public_letter
@@ -39,8 +40,9 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
 @blueprint.get("/letters/<slug>")
 def letter(slug: str):
     found = _letter(slug)
+    letter_counts = counts(found)
     return jsonify(slug=found.slug, title=found.title, kind=found.kind, status=found.status,
-                   counts=counts(found).as_dict())
+                   counts=letter_counts.as_dict(), verification=letter_counts.by_verification)
 
 
 def signature_item(signature: Signature) -> dict:
@@ -51,9 +53,20 @@ def signature_item(signature: Signature) -> dict:
         "municipality": signature.municipality,
         "organisation": signature.organisation,
         "lead": signature.lead,
+        "verification": signature.verification,
+        "verified_domain": signature.verified_domain,
+        # Kept for clients of the first API: any level but `mailbox`.
         "verified": signature.verified,
         "signed_at": isoformat_utc(signature.confirmed_at),
     }
+
+
+@blueprint.get("/municipalities")
+def municipalities():
+    """Every current Dutch municipality: CBS code, name, province code and mail domains."""
+    return jsonify(items=[{"code": entry.code, "name": entry.name,
+                           "province": entry.province_code, "domains": entry.domain_names}
+                          for entry in directory.municipalities()])
 
 
 @blueprint.get("/letters/<slug>/signatures")

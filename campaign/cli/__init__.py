@@ -1,4 +1,4 @@
-"""Flask commands for staff, one module per group: letters, outbox, demo."""
+"""Flask commands for staff, one module per group: letters, outbox, directory, demo."""
 from __future__ import annotations
 
 from flask import Flask
@@ -6,10 +6,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from .demo import demo_command, demo_if_empty_command
+    from .directory import directory_cli
     from .letters import letters_cli
     from .outbox import outbox_cli
 
     app.cli.add_command(letters_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(directory_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_if_empty_command)

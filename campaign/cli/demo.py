@@ -103,7 +103,7 @@ def _free_slug() -> str:
 def _confirmed(letter: Letter, number: int, moment, **fields) -> Signature:
     return Signature(
         letter=letter, version=letter.current_version, state=SignatureState.CONFIRMED,
-        review=Review.NOT_NEEDED, verified_by=Verification.INVITATION, invited=True,
+        review=Review.NOT_NEEDED, verification=Verification.INVITED, invited=True,
         email=f"ondertekenaar-{number}@demo.example.org", public=True,
         created_at=moment, confirmed_at=moment, **fields)
 

@@ -1,8 +1,6 @@
 """`flask letters …`: import, update, publish, close, invite, review, purge and export letters."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +8,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from ..core.errors import NotAllowed
 from ..extensions import db
 from ..letters import operations as letter_operations
 from ..letters.letterfile import LetterFileError, parse_letter_file
@@ -18,19 +15,10 @@ from ..letters.models import Letter
 from ..signatures import operations as signature_operations
 from ..signatures.invitees import parse_invitees
 from ..signatures.models import Review, Signature, SignatureState
+from .common import STAFF, read_text, staff_change
 
 letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
 
-STAFF = "cli"
-
-
-def _read_text(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{path} is not UTF-8 text") from None
-    except OSError as error:
-        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
 
 
 def _letter(slug: str) -> Letter:
@@ -38,17 +26,6 @@ def _letter(slug: str) -> Letter:
     if letter is None:
         raise click.ClickException(f"no letter with slug {slug!r}")
     return letter
-
-
-@contextmanager
-def _staff_change() -> Iterator[None]:
-    """Commit a change made by an operation, or say why it was refused and store nothing."""
-    try:
-        yield
-    except NotAllowed as error:
-        db.session.rollback()
-        raise click.ClickException(f"{error}; nothing was changed") from None
-    db.session.commit()
 
 
 def _fail_with_problems(path: str, error: LetterFileError) -> None:
@@ -64,7 +41,7 @@ def _fail_with_problems(path: str, error: LetterFileError) -> None:
 def import_command(path: str, publish: bool) -> None:
     """Import a letter file (Markdown with YAML front matter); print its slug."""
     try:
-        letter = letter_operations.import_letter(parse_letter_file(_read_text(path)), STAFF)
+        letter = letter_operations.import_letter(parse_letter_file(read_text(path)), STAFF)
     except LetterFileError as error:
         _fail_with_problems(path, error)
     if publish:
@@ -80,8 +57,8 @@ def update_command(slug: str, path: str) -> None:
     """Replace a letter's text and fields from its file; an open letter gets a new version."""
     letter = _letter(slug)
     try:
-        parsed = parse_letter_file(_read_text(path))
-        with _staff_change():
+        parsed = parse_letter_file(read_text(path))
+        with staff_change():
             version = letter_operations.update_letter(letter, parsed, STAFF)
     except LetterFileError as error:
         _fail_with_problems(path, error)
@@ -95,7 +72,7 @@ def update_command(slug: str, path: str) -> None:
 @click.argument("slug")
 def publish_command(slug: str) -> None:
     """Open a letter for signing, freezing its text as a version."""
-    with _staff_change():
+    with staff_change():
         version = letter_operations.publish_letter(_letter(slug), STAFF)
     click.echo(f"{slug} is open for signing (version {version.number})")
 
@@ -104,7 +81,7 @@ def publish_command(slug: str) -> None:
 @click.argument("slug")
 def close_command(slug: str) -> None:
     """Stop accepting signatures."""
-    with _staff_change():
+    with staff_change():
         letter_operations.close_letter(_letter(slug), STAFF)
     click.echo(f"{slug} is closed")
 
@@ -116,10 +93,10 @@ def invite_command(slug: str, path: str) -> None:
     """Invite the people in a CSV file (name,email,kind,role,municipality,organisation,lead)."""
     letter = _letter(slug)
     try:
-        invitees = parse_invitees(_read_text(path), letter.kinds)
+        invitees = parse_invitees(read_text(path), letter.kinds)
     except LetterFileError as error:
         _fail_with_problems(path, error)
-    with _staff_change():
+    with staff_change():
         report = signature_operations.invite(letter, invitees, STAFF)
     click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
 
@@ -136,20 +113,25 @@ def review_command(slug: str) -> None:
         .order_by(Signature.id)).all()
     for signature in waiting:
         where = signature.municipality or signature.organisation or ""
-        verified = "verified" if signature.verified else "unverified"
+        verified = signature.verification or ""
         click.echo(f"{signature.id}\t{signature.kind}\t{signature.name}\t{signature.role or ''}\t"
                    f"{where}\t{signature.email}\t{signature.website or ''}\t{verified}")
     click.echo(f"{len(waiting)} waiting for review", err=True)
 
 
-def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
+def _signatures(slug: str, ids: tuple[int, ...]) -> dict[int, Signature]:
     letter = _letter(slug)
     signatures = {s.id: s for s in db.session.scalars(sa.select(Signature).where(
         Signature.letter_id == letter.id, Signature.id.in_(ids)))}
     unknown = [str(i) for i in ids if i not in signatures]
     if unknown:
         raise click.ClickException(f"no signature {', '.join(unknown)} on letter {slug}")
-    with _staff_change():
+    return signatures
+
+
+def _review(slug: str, ids: tuple[int, ...], approve: bool) -> None:
+    signatures = _signatures(slug, ids)
+    with staff_change():
         for signature in signatures.values():
             signature_operations.review_signature(signature, approve, STAFF)
     click.echo(f"{len(signatures)} {'approved' if approve else 'rejected'}")
@@ -171,12 +153,24 @@ def reject_command(slug: str, ids: tuple[int, ...]) -> None:
     _review(slug, ids, approve=False)
 
 
+@letters_cli.command("downgrade")
+@click.argument("slug")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1), required=True)
+def downgrade_command(slug: str, ids: tuple[int, ...]) -> None:
+    """Count `domain` or `staff` verified signatures as a confirmed mailbox only."""
+    signatures = _signatures(slug, ids)
+    with staff_change():
+        for signature in signatures.values():
+            signature_operations.downgrade_verification(signature, STAFF)
+    click.echo(f"{len(signatures)} downgraded to mailbox")
+
+
 @letters_cli.command("purge-unconfirmed")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650),
               help="Keep unconfirmed signatures this many days.")
 def purge_unconfirmed_command(days: int) -> None:
     """Delete signatures never confirmed by mail, with their mail (run it daily from cron)."""
-    with _staff_change():
+    with staff_change():
         count = signature_operations.purge_unconfirmed(timedelta(days=days), STAFF)
     click.echo(f"{count} unconfirmed signature(s) deleted")
 

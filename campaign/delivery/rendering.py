@@ -57,6 +57,19 @@ LABELS: dict[str, dict] = {
         "organisation": ("organisatie", "organisaties"),
         "individual": ("persoon op persoonlijke titel", "personen op persoonlijke titel"),
         "and": "en",
+        "appendix": "Bijlage: hoe de ondertekenaars zijn gecontroleerd",
+        "appendix_intro": "Elke ondertekening is bevestigd vanuit de mailbox van de "
+                          "ondertekenaar. Daarnaast staat bij elke ondertekenaar hoe zij of hij "
+                          "verder is gecontroleerd:",
+        "levels": {
+            "invited": ("uitgenodigd", "uitgenodigd door de campagne, die heeft nagegaan wie "
+                                       "het is"),
+            "domain": ("e-maildomein", "bevestigd vanuit een mailbox van de genoemde gemeente "
+                                       "of organisatie (staat er een domein bij, dan is dat "
+                                       "de eigen website van de organisatie)"),
+            "staff": ("gecontroleerd", "gecontroleerd en goedgekeurd door de campagne"),
+            "mailbox": ("e-mail bevestigd", "alleen het e-mailadres is bevestigd"),
+        },
     },
     "en": {
         "subject": "Subject:",
@@ -75,6 +88,17 @@ LABELS: dict[str, dict] = {
         "organisation": ("organisation", "organisations"),
         "individual": ("individual", "individuals"),
         "and": "and",
+        "appendix": "Appendix: how the signatories are verified",
+        "appendix_intro": "Every signature was confirmed from the signer's own mailbox. Beside "
+                          "each signatory stands how they were verified beyond that:",
+        "levels": {
+            "invited": ("invited", "invited by the campaign, who checked who they are"),
+            "domain": ("e-mail domain", "confirmed from a mailbox of the municipality or "
+                                        "organisation named (where a domain is shown, it is "
+                                        "the organisation's own website)"),
+            "staff": ("checked by staff", "checked and approved by the campaign"),
+            "mailbox": ("e-mail confirmed", "only the e-mail address is confirmed"),
+        },
     },
 }
 

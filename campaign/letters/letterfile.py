@@ -16,7 +16,7 @@ from .models import LetterKind, Moderation, SignatoryKind
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("nl", "en")
 FIELDS = ("title", "slug", "kind", "language", "addressee", "place", "date", "salutation",
-          "closing", "letterhead", "signatory_kinds", "moderation")
+          "closing", "letterhead", "signatory_kinds", "moderation", "verification_appendix")
 ALWAYS_REQUIRED = ("title", "slug", "signatory_kinds")
 # The widths of the columns these fields are stored in.
 MAX_LENGTHS = {"title": 300, "place": 200, "salutation": 300, "closing": 300}
@@ -45,6 +45,7 @@ class LetterFile:
     letterhead: str = ""
     signatory_kinds: list[str] = field(default_factory=list)
     moderation: str = Moderation.UNVERIFIED
+    verification_appendix: bool = False
 
 
 class _DatesAsTextLoader(yaml.SafeLoader):
@@ -173,6 +174,12 @@ def parse_letter_file(text: str) -> LetterFile:
                               f"not {values.get('moderation')!r}")
     else:
         letter.moderation = moderation
+
+    appendix = values.get("verification_appendix", False)
+    if not isinstance(appendix, bool):
+        problem("verification_appendix", f"must be yes or no, not {appendix!r}")
+    else:
+        letter.verification_appendix = appendix
 
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(letter, name)) > limit:

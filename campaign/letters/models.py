@@ -65,6 +65,8 @@ class Letter(LetterText, db.Model):
     # Comma-separated SignatoryKind values.
     signatory_kinds: Mapped[str] = mapped_column(sa.String(100))
     moderation: Mapped[str] = mapped_column(sa.String(16), default=Moderation.UNVERIFIED)
+    # The PDF ends with an appendix saying how each signatory is verified.
+    verification_appendix: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -20,7 +20,8 @@ def _letter_fields(parsed: LetterFile) -> dict[str, object]:
         kind=parsed.kind, language=parsed.language, title=parsed.title, body=parsed.body,
         addressee=parsed.addressee, place=parsed.place, letter_date=parsed.date,
         salutation=parsed.salutation, closing=parsed.closing, letterhead=parsed.letterhead,
-        signatory_kinds=",".join(parsed.signatory_kinds), moderation=parsed.moderation)
+        signatory_kinds=",".join(parsed.signatory_kinds), moderation=parsed.moderation,
+        verification_appendix=parsed.verification_appendix)
 
 
 def import_letter(parsed: LetterFile, actor: str) -> Letter:

@@ -1,12 +1,16 @@
 """The public sign form. Its field names are a documented interface (README: "The sign form")."""
 from __future__ import annotations
 
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..core.forms import TextForm
 from ..core.text import clean_line
+from ..directory.queries import resolve_municipality
 from ..letters.models import SignatoryKind
 from ..signatures.operations import clean_municipality, deliverable_local_part
 from ..signatures.verification import website_host
@@ -61,8 +65,21 @@ class SignForm(TextForm):
             raise ValidationError(_l("Choose how you sign."))
 
     def validate_municipality(self, field: StringField) -> None:
-        if self.kind.data == SignatoryKind.ALDERPERSON and not clean_municipality(field.data or ""):
+        if self.kind.data != SignatoryKind.ALDERPERSON:
+            return
+        typed = clean_municipality(field.data or "")
+        if not typed:
             raise ValidationError(_l("Fill in the municipality you are alderperson of."))
+        found = resolve_municipality(typed)
+        if found.entry is None and found.suggestions:
+            raise ValidationError(_("We do not know the municipality “%(name)s”. Did you mean: "
+                                    "%(names)s?", name=typed,
+                                    names=format_list(found.suggestions, style="or",
+                                                      locale=str(get_locale()))))
+        if found.entry is None:
+            raise ValidationError(_("We do not know the municipality “%(name)s”. Write its "
+                                    "name as the municipality itself does, e.g. "
+                                    "'s-Hertogenbosch or Súdwest-Fryslân.", name=typed))
 
     def validate_organisation(self, field: StringField) -> None:
         if self.kind.data == SignatoryKind.ORGANISATION and not field.data:

@@ -20,6 +20,7 @@ from flask import (
 
 from ..core.clients import client_network
 from ..core.i18n import use_language
+from ..directory.queries import municipality_names
 from ..extensions import db, limiter
 from ..letters.models import Letter, LetterStatus
 from ..letters.queries import find_public_letter
@@ -76,7 +77,8 @@ def _sign_form_again(limit) -> object:
     if letter is None or not letter.is_open:
         return None
     form = SignForm(letter.kinds)
-    page = render_template("public/sign.html", letter=letter, form=form, too_many=True)
+    page = render_template("public/sign.html", letter=letter, form=form, too_many=True,
+                           municipality_names=municipality_names())
     return make_response(page, 429)
 
 
@@ -146,7 +148,8 @@ def sign(slug: str):
         db.session.commit()
         return redirect(url_for(".check_mail", slug=letter.slug), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("public/sign.html", letter=letter, form=form), status
+    return render_template("public/sign.html", letter=letter, form=form,
+                           municipality_names=municipality_names()), status
 
 
 @blueprint.get("/letters/<slug>/sign/sent")

@@ -13,9 +13,9 @@ from ..extensions import db
 from ..letters.models import Letter, LetterVersion
 from .models import Signature
 
-FIELDS = ("id", "state", "review", "verified_by", "kind", "name", "role", "organisation",
-          "municipality", "email", "website", "public", "lead", "invited", "version",
-          "created_at", "confirmed_at", "withdrawn_at")
+FIELDS = ("id", "state", "review", "verification", "verified_domain", "kind", "name", "role",
+          "organisation", "municipality", "email", "website", "public", "lead", "invited",
+          "version", "created_at", "confirmed_at", "withdrawn_at")
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

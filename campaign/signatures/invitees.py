@@ -10,6 +10,7 @@ import io
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..directory.queries import resolve_municipality
 from ..letters.letterfile import LetterFileError, refuse_binary
 from ..letters.models import SignatoryKind
 from .operations import SignerDetails, deliverable_local_part
@@ -72,6 +73,13 @@ def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
             row_problems.append(f"this letter is not signed by kind {kind!r}")
         if kind == SignatoryKind.ALDERPERSON and not values.get("municipality"):
             row_problems.append("an alderperson needs a municipality")
+        elif kind == SignatoryKind.ALDERPERSON:
+            found = resolve_municipality(values["municipality"])
+            if found.entry is None:
+                hint = (f" (did you mean {' or '.join(found.suggestions)}?)"
+                        if found.suggestions else "")
+                row_problems.append(f"municipality {values['municipality']!r} is not a Dutch "
+                                    f"municipality{hint}")
         if kind == SignatoryKind.ORGANISATION and not values.get("organisation"):
             row_problems.append("an organisation signatory needs an organisation")
         for column, limit in MAX_LENGTHS.items():

@@ -32,8 +32,13 @@ class Review:
 
 
 class Verification:
-    INVITATION = "invitation"
-    MAIL_DOMAIN = "mail_domain"
+    """How a confirmed signature is verified (signatures/verification.py says when which)."""
+    INVITED = "invited"    # staff invited the person; the mailbox confirmed
+    DOMAIN = "domain"      # the mailbox is at a domain of the municipality or organisation named
+    STAFF = "staff"        # a moderator approved it
+    MAILBOX = "mailbox"    # only the mailbox is confirmed
+    ALL = (INVITED, DOMAIN, STAFF, MAILBOX)
+    VERIFIED = (INVITED, DOMAIN, STAFF)
 
 
 def new_token_nonce() -> str:
@@ -55,7 +60,13 @@ class Signature(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     state: Mapped[str] = mapped_column(sa.String(16))
     review: Mapped[str] = mapped_column(sa.String(16), default=Review.NOT_NEEDED)
-    verified_by: Mapped[str | None] = mapped_column(sa.String(16))
+    # A Verification level once confirmed; None before.
+    verification: Mapped[str | None] = mapped_column(sa.String(16))
+    # For `domain` through the website an organisation's signer typed: that domain, shown.
+    verified_domain: Mapped[str | None] = mapped_column(sa.String(253))
+    # The municipality (of an alderperson) or the directory's organisation the signer named.
+    directory_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("directory_entry.id", ondelete="SET NULL"))
     name: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[str | None] = mapped_column(sa.String(200))
     organisation: Mapped[str | None] = mapped_column(sa.String(200))
@@ -81,7 +92,7 @@ class Signature(db.Model):
 
     @property
     def verified(self) -> bool:
-        return self.verified_by is not None
+        return self.verification in Verification.VERIFIED
 
     @property
     def is_public(self) -> bool:

@@ -20,6 +20,8 @@ from ..core.i18n import use_language
 from ..core.links import external_url
 from ..core.text import clean_line
 from ..core.timeutil import utcnow
+from ..directory.matching import without_kind_word as clean_municipality
+from ..directory.queries import resolve_municipality, resolve_organisation
 from ..extensions import db
 from ..letters.models import Letter, LetterStatus, Moderation, SignatoryKind
 from ..mail.models import OutboxMail, OutboxStatus
@@ -32,7 +34,7 @@ from ..mail.outbox import (
 )
 from .models import Review, Signature, SignatureState, Verification, new_token_nonce
 from .tokens import Purpose, make_token
-from .verification import mail_domain_matches_website
+from .verification import level_of_confirmed
 
 # --- signing -----------------------------------------------------------------------------------
 
@@ -106,26 +108,26 @@ def render_sign_request(row: OutboxMail) -> bool:
     return True
 
 
-def clean_municipality(name: str) -> str:
-    """"Gemeente Utrecht" -> "Utrecht": the word is printed by the letter, not typed by signers."""
-    name = " ".join(name.split())
-    for prefix in ("gemeente", "municipality of"):
-        if name.lower() == prefix or name.lower().startswith(prefix + " "):
-            return name[len(prefix):].strip()
-    return name
-
-
 def _detail_values(details: SignerDetails) -> dict[str, object]:
     """The columns a signer's details fill, cleaned; only what belongs to the kind (an
-    organisation's signer is not filed under a municipality)."""
-    organisation = clean_line(details.organisation) if details.kind == SignatoryKind.ORGANISATION \
-        else ""
-    municipality = clean_municipality(clean_line(details.municipality)) \
-        if details.kind == SignatoryKind.ALDERPERSON else ""
+    organisation's signer is not filed under a municipality). A municipality, or an
+    organisation the directory knows, is stored under the directory's own name, so that
+    "Den Bosch" and "gemeente 's-Hertogenbosch" make one line."""
+    organisation = municipality = ""
+    entry = None
+    if details.kind == SignatoryKind.ALDERPERSON:
+        municipality = clean_municipality(clean_line(details.municipality))
+        entry = resolve_municipality(municipality).entry
+        municipality = entry.name if entry else municipality
+    elif details.kind == SignatoryKind.ORGANISATION:
+        organisation = clean_line(details.organisation)
+        entry = resolve_organisation(organisation)
+        organisation = entry.name if entry else organisation
     return dict(kind=details.kind, name=clean_line(details.name),
                 role=clean_line(details.role) or None, organisation=organisation or None,
                 municipality=municipality or None, website=clean_line(details.website) or None,
-                public=details.public, lead=details.lead)
+                public=details.public, lead=details.lead,
+                directory_entry_id=entry.id if entry else None)
 
 
 def _apply_details(signature: Signature, details: SignerDetails) -> None:
@@ -232,13 +234,12 @@ def confirm_signature(signature: Signature) -> bool:
                  SignatureState.CONFIRMED, confirmed_at=now, last_mailed_at=now):
         return False
     if signature.invited:
-        signature.verified_by = Verification.INVITATION
         signature.version = letter.current_version
-    elif mail_domain_matches_website(signature.email or "", signature.website):
-        signature.verified_by = Verification.MAIL_DOMAIN
+    level = level_of_confirmed(signature)
+    signature.verification, signature.verified_domain = level.level, level.domain
     signature.review = _review_for(letter, signature)
     audit.record("signer", "signature.confirmed", letter=letter, signature=signature,
-                 verified_by=signature.verified_by, review=signature.review)
+                 verification=signature.verification, review=signature.review)
     _queue_signature_mail(signature, "signed", Purpose.WITHDRAW)
     return True
 
@@ -271,8 +272,30 @@ def review_signature(signature: Signature, approve: bool, actor: str) -> None:
     if signature.state != SignatureState.CONFIRMED:
         raise NotAllowed(f"signature {signature.id} is {signature.state}, not confirmed")
     signature.review = Review.APPROVED if approve else Review.REJECTED
+    before = signature.verification
+    if approve and signature.verification == Verification.MAILBOX:
+        signature.verification = Verification.STAFF
     audit.record(actor, "signature.approved" if approve else "signature.rejected",
-                 letter=signature.letter, signature=signature)
+                 letter=signature.letter, signature=signature,
+                 verification={"before": before, "after": signature.verification})
+
+
+def downgrade_verification(signature: Signature, actor: str) -> None:
+    """A moderator doubts a `domain` (or `staff`) level: the signature counts as a confirmed
+    mailbox only, and under a moderating letter waits for review again."""
+    if signature.state != SignatureState.CONFIRMED:
+        raise NotAllowed(f"signature {signature.id} is {signature.state}, not confirmed")
+    if signature.verification not in (Verification.DOMAIN, Verification.STAFF):
+        raise NotAllowed(f"signature {signature.id} is verified as {signature.verification}; "
+                         "only domain and staff levels can be downgraded")
+    before = {"verification": signature.verification, "domain": signature.verified_domain,
+              "review": signature.review}
+    signature.verification, signature.verified_domain = Verification.MAILBOX, None
+    if signature.letter.moderation != Moderation.NONE:
+        signature.review = Review.WAITING
+    audit.record(actor, "signature.downgraded", letter=signature.letter, signature=signature,
+                 before=before, after={"verification": signature.verification,
+                                       "review": signature.review})
 
 
 def purge_unconfirmed(older_than: timedelta, actor: str) -> int:

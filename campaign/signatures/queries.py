@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..letters.models import Letter, SignatoryKind
-from .models import Signature
+from .models import Signature, Verification
 
 # Plurals of the roles alderpersons sign with, so two of them can share a line.
 ROLE_PLURALS = {
@@ -94,18 +94,50 @@ def lead_line(signature: Signature, language: str) -> str:
     return ", ".join(p for p in parts if p)
 
 
+@dataclass(frozen=True)
+class Badge:
+    """How a signer on a line is verified: a Verification level, the domain that verified an
+    organisation through its own website, and whose it is where the line's signers differ."""
+    level: str
+    domain: str | None = None
+    name: str | None = None
+
+
+def badges(signatures: list[Signature]) -> tuple[Badge, ...]:
+    """The verification badges of the signers on one line: one when they share a level, else
+    one per signer with the signer's name."""
+    found = {Badge(s.verification or Verification.MAILBOX, s.verified_domain)
+             for s in signatures}
+    if len(found) == 1:
+        return tuple(found)
+    return tuple(Badge(s.verification or Verification.MAILBOX, s.verified_domain, s.name)
+                 for s in signatures)
+
+
+class Line(str):
+    """A signatory line as printed ("A en B, wethouders gemeente X"), carrying the badges of
+    the signers on it for the pages that show them."""
+    badges: tuple[Badge, ...]
+
+    def __new__(cls, text: str, signatures: list[Signature]) -> Line:
+        line = super().__new__(cls, text)
+        line.badges = badges(signatures)
+        return line
+
+
 @dataclass
 class OrganisationEntry:
     organisation: str
     signer: str  # "Name, role" of the person who signed for it
+    badges: tuple[Badge, ...] = ()
 
 
 @dataclass
 class PublicSignatories:
-    leads: list[str] = field(default_factory=list)
-    alderpersons: list[str] = field(default_factory=list)
+    leads: list[Line] = field(default_factory=list)
+    alderpersons: list[Line] = field(default_factory=list)
     organisations: list[OrganisationEntry] = field(default_factory=list)
-    individuals: list[str] = field(default_factory=list)
+    individuals: list[Line] = field(default_factory=list)
     named: int = 0  # signatures behind these lines; two alderpersons may share one line
 
     @property
@@ -124,17 +156,20 @@ def public_signatories(letter: Letter) -> PublicSignatories:
     ).all()
     result = PublicSignatories(named=len(rows))
     leads = sorted((s for s in rows if s.lead), key=lambda s: s.id)
-    result.leads = [lead_line(s, language) for s in leads]
+    result.leads = [Line(lead_line(s, language), [s]) for s in leads]
     others = [s for s in rows if not s.lead]
     alderpersons = [s for s in others if s.kind == SignatoryKind.ALDERPERSON]
     for _, group in groupby(alderpersons, key=lambda s: s.municipality_key):
-        result.alderpersons.append(alderperson_line(list(group), language))
+        people = list(group)
+        result.alderpersons.append(Line(alderperson_line(people, language), people))
     for s in others:
         if s.kind == SignatoryKind.ORGANISATION:
             signer = ", ".join(p for p in (person(s), (s.role or "").strip()) if p)
-            result.organisations.append(OrganisationEntry(s.organisation or "", signer))
+            result.organisations.append(
+                OrganisationEntry(s.organisation or "", signer, badges([s])))
         elif s.kind == SignatoryKind.INDIVIDUAL:
-            result.individuals.append(", ".join(p for p in (person(s), s.role or "") if p))
+            text = ", ".join(p for p in (person(s), s.role or "") if p)
+            result.individuals.append(Line(text, [s]))
     return result
 
 
@@ -144,6 +179,7 @@ class Counts:
     alderperson: int
     organisation: int
     individual: int
+    by_verification: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
         return {"total": self.total, "alderperson": self.alderperson,
@@ -151,9 +187,17 @@ class Counts:
 
 
 def counts(letter: Letter) -> Counts:
-    by_kind = dict(db.session.execute(
-        sa.select(Signature.kind, sa.func.count())
+    """Counted signatures by kind and by verification level, in one query."""
+    rows = db.session.execute(
+        sa.select(Signature.kind, Signature.verification, sa.func.count())
         .where(Signature.letter_id == letter.id, Signature.counted())
-        .group_by(Signature.kind)).all())
+        .group_by(Signature.kind, Signature.verification)).all()
+    by_kind: dict[str, int] = {}
+    by_level = dict.fromkeys(Verification.ALL, 0)
+    for kind, level, number in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + number
+        level = level or Verification.MAILBOX
+        by_level[level] = by_level.get(level, 0) + number
     return Counts(total=sum(by_kind.values()),
-                  **{kind: by_kind.get(kind, 0) for kind in SignatoryKind.ALL})
+                  **{kind: by_kind.get(kind, 0) for kind in SignatoryKind.ALL},
+                  by_verification=by_level)

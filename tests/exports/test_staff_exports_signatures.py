@@ -34,8 +34,8 @@ def test_staff_exports_every_signature_as_csv(staff, browser, mailbox, tmp_path)
     assert by_email["lea@tilburg.nl"]["state"] == "invited"
     assert by_email["lea@tilburg.nl"]["lead"] == "True"
     confirmed = by_email[SIGNER["email"]]
-    assert (confirmed["state"], confirmed["verified_by"], confirmed["version"]) == \
-        ("confirmed", "mail_domain", "1")
+    assert (confirmed["state"], confirmed["verification"], confirmed["version"]) == \
+        ("confirmed", "domain", "1")
     assert confirmed["confirmed_at"].endswith("Z")
     # A name that a spreadsheet would run as a formula is defused.
     assert by_email["formule@zon.example.nl"]["name"].startswith("'=")

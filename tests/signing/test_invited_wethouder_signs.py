@@ -49,7 +49,7 @@ def test_invited_wethouder_signs_with_one_button(app, staff, browser, mailbox):
         signature = db.session.scalar(sa.select(Signature).where(
             Signature.email == "m.degroot@utrecht.nl"))
         assert signature.state == "confirmed"
-        assert signature.verified_by == "invitation" and signature.lead
+        assert signature.verification == "invited" and signature.lead
         assert signature.version.number == 1
 
     letter_page = visible_text(browser.get(f"/letters/{slug}").text)
@@ -57,7 +57,8 @@ def test_invited_wethouder_signs_with_one_button(app, staff, browser, mailbox):
     api = browser.get(f"/api/letters/{slug}/signatures").json["items"]
     assert api == [{"name": "Marieke de Groot", "kind": "alderperson", "role": "wethouder",
                     "municipality": "Utrecht", "organisation": None, "lead": True,
-                    "verified": True, "signed_at": api[0]["signed_at"]}]
+                    "verification": "invited", "verified_domain": None, "verified": True,
+                    "signed_at": api[0]["signed_at"]}]
 
 
 def test_invited_signer_is_public_even_when_every_signature_is_reviewed(app, staff, browser,

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.audit.models import AuditEvent
+from campaign.directory.loader import shipped_rows
 from campaign.extensions import db
 from campaign.mail.models import OutboxMail
 from campaign.signatures.models import Signature
@@ -112,8 +113,9 @@ def test_a_burst_of_sign_forms_for_one_address_sends_one_mail(app, staff, mailbo
 
 def test_two_invitation_runs_at_once_invite_each_person_once(app, staff, mailbox, environment):
     slug = staff.publish_letter()
-    rows = "\n".join(f"Wethouder {n},wethouder{n}@gemeente{n}.nl,alderperson,Gemeente {n}"
-                     for n in range(40))
+    towns = [row.name for row in shipped_rows() if row.kind == "municipality"][:40]
+    rows = "\n".join(f"Wethouder {n},wethouder{n}@gemeente{n}.nl,alderperson,\"{town}\""
+                     for n, town in enumerate(towns))
     path = staff.write("invitees.csv", "name,email,kind,municipality\n" + rows + "\n")
     env, _ = environment
     results = _all_at_once(2, lambda _: flask_command(env, "letters", "invite", slug, path,

@@ -41,7 +41,7 @@ def test_supporter_signs_and_confirms_by_post(app, staff, browser, mailbox):
     assert confirmed.status_code == 200
     [signature] = _signatures(app)
     assert signature.state == "confirmed"
-    assert signature.verified_by == "mail_domain"
+    assert signature.verification == "domain"
     assert signature.review == "not_needed"
     assert "Jan Jansen, wethouder gemeente Utrecht" in visible_text(
         browser.get(f"/letters/{slug}").text)

@@ -1,0 +1,34 @@
+"""What every CLI group shares: the actor the audit log names, reading a file, and committing a
+staff change or reporting why it was refused with nothing stored."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ..core.errors import NotAllowed
+from ..extensions import db
+
+STAFF = "cli"
+
+
+def read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+
+
+@contextmanager
+def staff_change() -> Iterator[None]:
+    """Commit a change made by an operation, or say why it was refused and store nothing."""
+    try:
+        yield
+    except NotAllowed as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    db.session.commit()
