@@ -118,6 +118,8 @@ DEFAULTS = {
     "INVITE_LINK_MAX_AGE": 120 * 24 * 3600,
     "WITHDRAW_LINK_MAX_AGE": 3 * 365 * 24 * 3600,
     "OUTBOX_MAX_ATTEMPTS": 10,
+    # Days the keyed hash of a signer's network is kept for the fraud report.
+    "CLIENT_NETWORK_RETENTION_DAYS": 60,
     "OUTBOX_POLL_SECONDS": 2.0,
     "SIGNATURES_PER_PAGE": 50,
     # The outbox decides when mail goes out; Flask-Mail must never drop it, not even in tests.

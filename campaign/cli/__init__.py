@@ -1,4 +1,4 @@
-"""Flask commands for staff, one module per group: letters, outbox, directory, demo."""
+"""Flask commands for staff, one module per group: letters, signatures, outbox, directory, demo."""
 from __future__ import annotations
 
 from flask import Flask
@@ -9,9 +9,11 @@ def init_app(app: Flask) -> None:
     from .directory import directory_cli
     from .letters import letters_cli
     from .outbox import outbox_cli
+    from .signatures import signatures_cli
 
     app.cli.add_command(letters_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(directory_cli)
+    app.cli.add_command(signatures_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_if_empty_command)

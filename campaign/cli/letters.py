@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -169,10 +170,16 @@ def downgrade_command(slug: str, ids: tuple[int, ...]) -> None:
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650),
               help="Keep unconfirmed signatures this many days.")
 def purge_unconfirmed_command(days: int) -> None:
-    """Delete signatures never confirmed by mail, with their mail (run it daily from cron)."""
+    """Delete signatures never confirmed by mail, with their mail, and drop old client network
+    hashes (run it daily from cron)."""
+    retention = timedelta(days=current_app.config["CLIENT_NETWORK_RETENTION_DAYS"])
     with staff_change():
         count = signature_operations.purge_unconfirmed(timedelta(days=days), STAFF)
+        forgotten = signature_operations.forget_client_networks(retention, STAFF)
     click.echo(f"{count} unconfirmed signature(s) deleted")
+    if forgotten:
+        click.echo(f"{forgotten} client network hash(es) older than {retention.days} days "
+                   "dropped")
 
 
 @letters_cli.command("export")

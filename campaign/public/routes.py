@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from ..core.clients import client_network
+from ..core.clients import client_network, network_hash
 from ..core.i18n import use_language
 from ..directory.queries import municipality_names
 from ..extensions import db, limiter
@@ -144,7 +144,7 @@ def sign(slug: str):
             role=form.role.data or "", organisation=form.organisation.data or "",
             municipality=form.municipality.data or "", website=form.website.data or "",
             public=form.public.data)
-        operations.submit_signature(letter, details)
+        operations.submit_signature(letter, details, client_network_hash=network_hash())
         db.session.commit()
         return redirect(url_for(".check_mail", slug=letter.slug), code=303)
     status = 400 if form.is_submitted() else 200

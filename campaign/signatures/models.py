@@ -84,6 +84,9 @@ class Signature(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    # A keyed hash of the network the sign form came from (core.clients), for the fraud report;
+    # dropped after CLIENT_NETWORK_RETENTION_DAYS. Never the address itself.
+    client_network_hash: Mapped[str | None] = mapped_column(sa.String(32))
     # When a mail of ours last went to this address; at most one repeat per 10 minutes.
     last_mailed_at: Mapped[datetime | None]
 

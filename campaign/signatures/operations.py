@@ -188,7 +188,8 @@ def _insert_ignoring_duplicate(values: dict[str, object]) -> None:
                        .on_conflict_do_nothing(index_elements=["letter_id", "email"]))
 
 
-def submit_signature(letter: Letter, details: SignerDetails) -> None:
+def submit_signature(letter: Letter, details: SignerDetails,
+                     client_network_hash: str | None = None) -> None:
     """A signature from the public form: pending until its address is confirmed.
 
     A new address and one that signed before take the same statements, so neither the answer nor
@@ -205,7 +206,7 @@ def submit_signature(letter: Letter, details: SignerDetails) -> None:
     _insert_ignoring_duplicate(dict(
         letter_id=letter.id, email=email, state=SignatureState.PENDING,
         version_id=version.id if version else None, token_nonce=new_token_nonce(),
-        created_at=utcnow(), **values))
+        created_at=utcnow(), client_network_hash=client_network_hash, **values))
     signature_id = db.session.scalar(sa.select(Signature.id).where(
         Signature.letter_id == letter.id, Signature.email == email))
     queue_mail_rendered_when_sent("sign_request", email, signature_id=signature_id)
@@ -314,6 +315,21 @@ def purge_unconfirmed(older_than: timedelta, actor: str) -> int:
     if count:
         audit.record(actor, "signatures.purged", count=count, days=older_than.days)
     return count
+
+
+def forget_client_networks(older_than: timedelta, actor: str) -> int:
+    """Drop the keyed hashes of client networks from signatures older than `older_than`: the
+    fraud report needs them while a letter is fresh, nobody needs them after."""
+    forgotten = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.client_network_hash.is_not(None),
+               Signature.created_at < utcnow() - older_than)
+        .values(client_network_hash=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if forgotten:
+        audit.record(actor, "signatures.client_networks_forgotten", count=forgotten,
+                     days=older_than.days)
+    return forgotten
 
 
 def resend_link(purpose: str, signature: Signature) -> bool:

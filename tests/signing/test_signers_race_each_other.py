@@ -27,7 +27,8 @@ def environment(database_url, tmp_path):
         pytest.skip("races are a matter for the production database, PostgreSQL")
     port = free_port()
     env = fresh_user_environment(tmp_path, port, DATABASE_URL=database_url,
-                                 SECRET_KEY="test-secret", SIGN_RATE_LIMIT="10000 per minute")
+                                 SECRET_KEY="test-secret", SIGN_RATE_LIMIT="10000 per minute",
+                                 SIGN_RATE_LIMIT_PER_ADDRESS="10000 per minute")
     return env, port
 
 
