@@ -57,6 +57,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo-if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (mail is written to instance/mail/ unless MAIL_SERVER is set)"
+	@echo "Staff log in at http://$(HOST):$(PORT)/staff/; make an account with: $(FLASK) staff create YOU@EXAMPLE.ORG --role admin"
 	@$(FLASK) outbox send & sender=$$!; \
 	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)

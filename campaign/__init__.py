@@ -60,6 +60,7 @@ def register_logging(app: Flask) -> None:
 
 def register_models() -> None:
     """Import every domain's tables, so that the metadata (and so the migrations) knows them all."""
+    from .accounts import models as account_models  # noqa: F401
     from .audit import models as audit_models  # noqa: F401
     from .directory import models as directory_models  # noqa: F401
     from .letters import models as letter_models  # noqa: F401
@@ -68,6 +69,7 @@ def register_models() -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .accounts.sessions import init_login
     from .core.i18n import init_babel
     from .extensions import csrf, db, limiter, mail, migrate
 
@@ -77,13 +79,16 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     limiter.init_app(app)
     init_babel(app)
+    init_login(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .api import blueprint as api
     from .public import blueprint as public
+    from .staff import blueprint as staff
 
     app.register_blueprint(public)
+    app.register_blueprint(staff)
     app.register_blueprint(api)
 
 

@@ -104,10 +104,18 @@ DEFAULTS = {
     "LANGUAGES": ("nl", "en"),
     # Forms are small; anything larger than this is refused with 413.
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    # ... except the staff side's uploads (letter files, invitee lists, logos).
+    "STAFF_UPLOAD_MAX_BYTES": 2 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     # The session cookie (CSRF, later staff logins) is not sent along with another site's POST.
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    # A staff session ends after 8 hours without a request (the cookie's signed time is renewed
+    # on every request, and checked by the server).
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    # Failed staff logins per client network (an account locks after 10 of its own).
+    "STAFF_LOGIN_RATE_LIMIT": "30 per 15 minutes",
     "RATELIMIT_HEADERS_ENABLED": True,
     # Redis down must not stop people signing: count in memory until it is back.
     "RATELIMIT_SWALLOW_ERRORS": True,

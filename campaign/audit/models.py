@@ -15,7 +15,11 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Who: a staff member's address, "cli:<os user>", "signer"; its kind, and the account.
     actor: Mapped[str] = mapped_column(sa.String(200))
+    actor_kind: Mapped[str] = mapped_column(sa.String(16), default="system")
+    staff_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(sa.String(64))
     letter_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("letter.id", ondelete="SET NULL"), index=True)

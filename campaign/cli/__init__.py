@@ -1,4 +1,5 @@
-"""Flask commands for staff, one module per group: letters, signatures, outbox, directory, demo."""
+"""Flask commands for staff, one module per group: letters, signatures, staff, outbox,
+directory, demo."""
 from __future__ import annotations
 
 from flask import Flask
@@ -10,10 +11,12 @@ def init_app(app: Flask) -> None:
     from .letters import letters_cli
     from .outbox import outbox_cli
     from .signatures import signatures_cli
+    from .staff import staff_cli
 
     app.cli.add_command(letters_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(signatures_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_if_empty_command)

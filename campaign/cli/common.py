@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from ..audit import Actor
 from ..core.errors import NotAllowed
 from ..extensions import db
 
-STAFF = "cli"
+# Changes made at the command line are audited as "cli:<the OS user>".
+STAFF = Actor.cli()
 
 
 def read_text(path: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import date, timedelta
 
 import click
@@ -9,6 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..accounts.models import Role, StaffUser
+from ..accounts.operations import create_user
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..letters import operations as letter_operations
@@ -17,6 +20,7 @@ from ..letters.models import Letter, SignatoryKind
 from ..signatures.models import Review, Signature, SignatureState, Verification
 
 DEMO_SLUG = "gelijke-kansen-in-het-onderwijs"
+DEMO_ADMIN = "admin@demo.example.org"
 
 MUNICIPALITIES = [
     "Almere", "Amersfoort", "Amsterdam", "Apeldoorn", "Arnhem", "Assen", "Breda", "Delft",
@@ -162,5 +166,13 @@ def demo_if_empty_command() -> None:
     if db.session.scalar(sa.select(sa.func.count()).select_from(Letter)):
         return
     letter = create_demo_letter(60)
+    base = current_app.config["BASE_URL"]
+    password = None
+    if not db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)):
+        password = secrets.token_urlsafe(12)
+        create_user(DEMO_ADMIN, Role.ADMIN, password, "demo", name="Demo admin")
     db.session.commit()
-    click.echo(f"Demo letter: {current_app.config['BASE_URL']}/letters/{letter.slug}")
+    click.echo(f"Demo letter: {base}/letters/{letter.slug}")
+    if password:
+        click.echo(f"Staff workspace: {base}/staff/ — log in as {DEMO_ADMIN} with password "
+                   f"{password} (shown once; make your own account with 'flask staff create')")

@@ -12,8 +12,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-# Pages behind a mailed link are personal: never keep them in a shared cache.
-PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/")
+# Pages behind a mailed link, and the staff side, are personal: never keep them in any cache.
+PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/", "/staff/")
 
 
 # Served over https: browsers never try plain http for this site again (two years).

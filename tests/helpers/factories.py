@@ -12,6 +12,8 @@ from campaign.signatures.models import Signature
 
 from .staff import LETTER_FILE
 
+STAFF_PASSWORD = "correct horse battery staple"
+
 
 def letter_file(slug: str = "gelijke-kansen", *, moderation: str = "unverified",
                 kinds: str = "alderperson, organisation, individual", language: str = "nl",
@@ -44,3 +46,20 @@ class Factories:
             db.session.add_all(rows)
             db.session.commit()
             return [row.id for row in rows]
+
+    def staff_user(self, role: str, email: str | None = None,
+                   password: str = STAFF_PASSWORD) -> str:
+        return make_staff_user(self.app, role, email, password)
+
+
+def make_staff_user(app, role: str, email: str | None = None,
+                    password: str = STAFF_PASSWORD) -> str:
+    """A staff account of `role`; returns its address."""
+    from campaign.accounts import operations
+    from campaign.audit import Actor
+
+    email = email or f"{role}@campagne.example.nl"
+    with app.app_context():
+        operations.create_user(email, role, password, Actor.of("test"), name=role.title())
+        db.session.commit()
+    return email

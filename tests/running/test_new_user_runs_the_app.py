@@ -78,7 +78,9 @@ def new_user_env(tmp_path, database_url):
 def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
     env, port = new_user_env
     flask_command(env, "db", "upgrade")
-    slug = flask_command(env, "demo-if-empty").stdout.strip().rsplit("/", 1)[1]
+    printed = flask_command(env, "demo-if-empty").stdout
+    slug = re.search(r"Demo letter: \S+/letters/(\S+)", printed).group(1)
+    admin, password = re.search(r"log in as (\S+) with password (\S+)", printed).groups()
     with gunicorn(env, port) as base:
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -96,6 +98,13 @@ def test_new_user_signs_the_demo_letter_through_gunicorn(new_user_env):
         assert done.status == 200
         letter = opener.open(f"{base}/letters/{slug}", timeout=5).read().decode()
         assert "Nieuwe Gebruiker, wethouder gemeente Ommen" in visible_text(letter)
+
+        # The demo admin printed once can log in to the workspace.
+        login = opener.open(f"{base}/staff/login", timeout=5).read().decode()
+        workspace = opener.open(f"{base}/staff/login", urllib.parse.urlencode(
+            {"csrf_token": csrf_token(login), "email": admin, "password": password}).encode(),
+            timeout=5)
+        assert workspace.url == f"{base}/staff/" and "Werkplek" in workspace.read().decode()
 
 
 def test_a_new_instance_folder_is_made_even_with_a_secret_key_set(tmp_path, monkeypatch):

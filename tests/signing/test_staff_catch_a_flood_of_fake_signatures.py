@@ -71,7 +71,8 @@ def test_a_bulk_invalidation_is_previewed_audited_and_undone(app, staff, client)
     event_id = done.output.rsplit("undo ", 1)[1].strip("'\n")
     with app.app_context():
         event = db.session.get(AuditEvent, int(event_id))
-        assert event.actor == "cli" and event.detail["count"] == 6
+        assert event.actor_kind == "cli" and event.actor.startswith("cli:")
+        assert event.detail["count"] == 6
         assert "@" not in json.dumps(event.detail)
     undone = staff.run("signatures", "undo", event_id)
     assert undone.exit_code == 0 and "6 signature(s) restored" in undone.output

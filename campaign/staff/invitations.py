@@ -1,0 +1,2 @@
+"""Invitations for editors: upload the invitees CSV, see per row what will happen, send,
+follow up."""
