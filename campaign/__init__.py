@@ -66,6 +66,7 @@ def register_models() -> None:
     from .letters import models as letter_models  # noqa: F401
     from .mail import models as mail_models  # noqa: F401
     from .signatures import models as signature_models  # noqa: F401
+    from .switches import models as switch_models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

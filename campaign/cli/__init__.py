@@ -12,11 +12,13 @@ def init_app(app: Flask) -> None:
     from .outbox import outbox_cli
     from .signatures import signatures_cli
     from .staff import staff_cli
+    from .switches import switches_cli
 
     app.cli.add_command(letters_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(signatures_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(switches_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_if_empty_command)

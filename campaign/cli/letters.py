@@ -14,7 +14,7 @@ from ..letters import operations as letter_operations
 from ..letters.letterfile import LetterFileError, parse_letter_file
 from ..letters.models import Letter
 from ..signatures import operations as signature_operations
-from ..signatures.invitees import parse_invitees
+from ..signatures.invitees import decode_invitees, parse_invitees
 from ..signatures.models import Review, Signature, SignatureState
 from .common import STAFF, read_text, staff_change
 
@@ -94,12 +94,26 @@ def invite_command(slug: str, path: str) -> None:
     """Invite the people in a CSV file (name,email,kind,role,municipality,organisation,lead)."""
     letter = _letter(slug)
     try:
-        invitees = parse_invitees(read_text(path), letter.kinds)
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
+    try:
+        invitees = parse_invitees(decode_invitees(data), letter.kinds)
     except LetterFileError as error:
         _fail_with_problems(path, error)
     with staff_change():
         report = signature_operations.invite(letter, invitees, STAFF)
     click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
+
+
+@letters_cli.command("resend-invitations")
+@click.argument("slug")
+def resend_invitations_command(slug: str) -> None:
+    """Send the invitation again to invitees who have not signed (at most once a week each)."""
+    with staff_change():
+        report = signature_operations.resend_invitations(_letter(slug), STAFF)
+    click.echo(f"{report.sent} invitation(s) sent again, {report.too_recent} not yet "
+               "(sent in the last 7 days)")
 
 
 @letters_cli.command("review")

@@ -1,11 +1,13 @@
-"""`flask outbox …`: deliver the mail waiting in the outbox."""
+"""`flask outbox …`: deliver the mail waiting in the outbox, and re-queue mail that failed."""
 from __future__ import annotations
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-outbox_cli = AppGroup("outbox", help="Send the mail waiting in the outbox.")
+from .common import STAFF, staff_change
+
+outbox_cli = AppGroup("outbox", help="Send the mail waiting in the outbox; re-queue failures.")
 
 
 @outbox_cli.command("send")
@@ -22,3 +24,28 @@ def send_command(once: bool) -> None:
             run_sender(current_app.config["OUTBOX_POLL_SECONDS"])
         except KeyboardInterrupt:
             pass
+
+
+@outbox_cli.command("retry")
+@click.option("--all-failed", is_flag=True, help="Re-queue every failed mail.")
+@click.argument("ids", nargs=-1, type=int)
+def retry_command(all_failed: bool, ids: tuple[int, ...]) -> None:
+    """Queue failed mail again for a new round of attempts: the mails with these IDs (all or
+    none), or with --all-failed every failed mail."""
+    from ..extensions import db
+    from ..mail import operations
+    from ..mail.models import OutboxMail
+
+    if all_failed == bool(ids):
+        raise click.UsageError("give either --all-failed or the IDs of failed mails")
+    with staff_change():
+        if all_failed:
+            count = operations.retry_all_failed(STAFF)
+        else:
+            mails = [db.session.get(OutboxMail, mail_id) for mail_id in ids]
+            missing = [str(mail_id) for mail_id, mail in zip(ids, mails) if mail is None]
+            if missing:
+                raise click.ClickException(f"no mail with id {', '.join(missing)}; "
+                                           "nothing was changed")
+            count = operations.retry_mail(dict.fromkeys(mails), STAFF)
+    click.echo(f"{count} mail(s) queued again")

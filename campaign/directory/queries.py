@@ -48,7 +48,8 @@ def _close_matches(key: str, kinds: tuple[str, ...]) -> list[str]:
     return found[:CLOSE_MATCHES]
 
 
-def resolve(text: str, kinds: tuple[str, ...]) -> Resolution:
+def resolve(text: str, kinds: tuple[str, ...], suggest: bool = True) -> Resolution:
+    """The entry of `kinds` that `text` names; else, with `suggest`, the names it may mean."""
     key = match_key(text)
     if not key:
         return Resolution()
@@ -57,7 +58,7 @@ def resolve(text: str, kinds: tuple[str, ...]) -> Resolution:
         return Resolution(entries[0])
     if entries:  # "Bergen": one name, two municipalities
         return Resolution(suggestions=[entry.name for entry in entries])
-    return Resolution(suggestions=_close_matches(key, kinds))
+    return Resolution(suggestions=_close_matches(key, kinds) if suggest else [])
 
 
 def resolve_municipality(text: str) -> Resolution:
@@ -69,8 +70,9 @@ def resolve_organisation(text: str) -> DirectoryEntry | None:
     Utrecht", "Provincie Utrecht", "Ministerie van OCW", or an organisation staff entered."""
     lowered = " ".join(text.split()).lower()
     if lowered.startswith(("gemeente ", "municipality of ")):
-        return resolve_municipality(without_kind_word(text)).entry
-    return resolve(text, (EntryKind.PROVINCE, EntryKind.MINISTRY, EntryKind.ORGANISATION)).entry
+        return resolve(without_kind_word(text), (EntryKind.MUNICIPALITY,), suggest=False).entry
+    return resolve(text, (EntryKind.PROVINCE, EntryKind.MINISTRY, EntryKind.ORGANISATION),
+                   suggest=False).entry
 
 
 # Names that claim a public body: an organisation so named but not found in the directory is not

@@ -25,9 +25,13 @@ REQUIRED_FOR_LETTER = ("addressee", "place", "date", "salutation", "closing")
 
 
 class LetterFileError(Exception):
-    def __init__(self, problems: list[str]) -> None:
+    """Every problem as a sentence naming its line and field; `fields` holds the same problems
+    by field name (without the line), for a form that shows each beside its field."""
+
+    def __init__(self, problems: list[str], fields: dict[str, list[str]] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.fields = fields or {}
 
 
 @dataclass
@@ -102,12 +106,25 @@ def parse_letter_file(text: str) -> LetterFile:
     else:
         # +2: the front matter starts on the file's second line, and marks count from 0.
         lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+    return _checked(values, lines, body, body_line)
 
+
+def check_letter_fields(values: dict[str, object], body: str) -> LetterFile:
+    """The same checks as for a file, for fields given one by one (the staff form): raise
+    LetterFileError whose `fields` holds each problem under its field ("body" for the text)."""
+    values = {name: value for name, value in values.items() if value not in (None, "", [])}
+    return _checked(values, {}, body, None)
+
+
+def _checked(values: dict, lines: dict[str, int], body: str,
+             body_line: int | None) -> LetterFile:
     problems: list[str] = []
+    fields: dict[str, list[str]] = {}
 
     def problem(name: str, message: str) -> None:
         where = f"line {lines[name]}: " if name in lines else ""
         problems.append(f"{where}field '{name}' {message}")
+        fields.setdefault(str(name), []).append(message)
 
     for name in values:
         if name not in FIELDS:
@@ -124,6 +141,7 @@ def parse_letter_file(text: str) -> LetterFile:
         if name not in values or values[name] in (None, "", []):
             problems.append(f"field '{name}' is required" +
                             (f" (line {lines[name]} leaves it empty)" if name in lines else ""))
+            fields.setdefault(name, []).append("is required")
 
     for name in ("title", "addressee", "place", "salutation", "closing", "letterhead"):
         if name in values and values[name] is not None:
@@ -185,7 +203,9 @@ def parse_letter_file(text: str) -> LetterFile:
         if len(getattr(letter, name)) > limit:
             problem(name, f"is longer than {limit} characters")
     if not letter.body:
-        problems.append(f"line {body_line}: the letter has no text after the front matter")
+        where = f"line {body_line}: " if body_line else ""
+        problems.append(f"{where}the letter has no text after the front matter")
+        fields.setdefault("body", []).append("the letter has no text")
     if problems:
-        raise LetterFileError(problems)
+        raise LetterFileError(problems, fields)
     return letter

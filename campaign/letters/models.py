@@ -71,6 +71,8 @@ class Letter(LetterText, db.Model):
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # Bumped on every save of the letter's fields: an edit made from an older page is refused.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     versions: Mapped[list[LetterVersion]] = relationship(
         back_populates="letter", order_by="LetterVersion.number", cascade="all, delete-orphan")

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..extensions import mail as flask_mail
+from ..switches.queries import mail_paused
 from .models import OutboxMail, OutboxStatus
 
 if TYPE_CHECKING:
@@ -61,10 +62,9 @@ def fill_mail(row: OutboxMail, template: str, *, action_url: str | None = None,
 
 
 def _new_row(recipient: str, **fields: object) -> OutboxMail:
+    """A row not yet in the session: rendering may query (and so flush) before it is whole."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    row = OutboxMail(message_id=make_msgid(domain=host), recipient=recipient, **fields)
-    db.session.add(row)
-    return row
+    return OutboxMail(message_id=make_msgid(domain=host), recipient=recipient, **fields)
 
 
 def queue_mail(recipient: str, template: str, *, signature: Signature | None = None,
@@ -72,6 +72,7 @@ def queue_mail(recipient: str, template: str, *, signature: Signature | None = N
     """Add a mail rendered now from templates/email/<template>.txt to the current transaction."""
     row = _new_row(recipient, signature=signature)
     fill_mail(row, template, action_url=action_url, signature=signature, **context)
+    db.session.add(row)
     return row
 
 
@@ -91,7 +92,9 @@ def queue_mail_rendered_when_sent(template: str, recipient: str, *,
                                   signature_id: int | None = None) -> OutboxMail:
     """Add a mail to the current transaction whose content its renderer decides when it is sent:
     the request that queues it does the same work whatever the mail will say."""
-    return _new_row(recipient, signature_id=signature_id, template=template, subject="")
+    row = _new_row(recipient, signature_id=signature_id, template=template, subject="")
+    db.session.add(row)
+    return row
 
 
 def forget_recipient(row: OutboxMail) -> None:
@@ -114,10 +117,12 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    paused: bool = False
 
     def __str__(self) -> str:
         text = f"{self.sent} sent, {self.retried} to retry, {self.failed} given up"
-        return text + (f", {self.skipped} not needed" if self.skipped else "")
+        text += f", {self.skipped} not needed" if self.skipped else ""
+        return text + (" (mail is paused: it waits in the outbox)" if self.paused else "")
 
 
 def _claim_next_due() -> OutboxMail | None:
@@ -193,6 +198,10 @@ def _render_now(row: OutboxMail) -> bool:
 def send_due(limit: int = 100) -> SendReport:
     """Send up to `limit` due mails, one transaction each; return what happened."""
     report = SendReport()
+    if mail_paused():  # an admin paused outgoing mail: it waits in the outbox
+        db.session.rollback()  # end the read, so a sender does not hold a transaction open
+        report.paused = True
+        return report
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     for _ in range(limit):
         row = _claim_next_due()

@@ -35,9 +35,11 @@ from ..signatures.tokens import (
     read_token,
     read_token_ignoring_age,
 )
+from ..switches.queries import signing_paused
 from .forms import SignForm
 
 blueprint = Blueprint("public", __name__)
+PAUSED_RETRY_AFTER_SECONDS = 600
 
 
 @blueprint.app_template_filter("signer_line")
@@ -123,7 +125,8 @@ def privacy():
 def show(slug: str):
     letter = _public_letter(slug)
     return render_template("public/show.html", letter=letter, version=letter.current_version,
-                           counts=counts(letter), signatories=public_signatories(letter))
+                           counts=counts(letter), signatories=public_signatories(letter),
+                           signing_paused=letter.is_open and signing_paused(letter))
 
 
 @blueprint.route("/letters/<slug>/sign", methods=["GET", "POST"])
@@ -137,6 +140,8 @@ def sign(slug: str):
     letter = _public_letter(slug)
     if not letter.is_open:
         return render_template("public/closed.html", letter=letter), 409
+    if signing_paused(letter):
+        return _paused(letter)
     form = SignForm(letter.kinds)
     if form.validate_on_submit():
         details = operations.SignerDetails(
@@ -146,7 +151,7 @@ def sign(slug: str):
             public=form.public.data)
         operations.submit_signature(letter, details, client_network_hash=network_hash())
         db.session.commit()
-        return redirect(url_for(".check_mail", slug=letter.slug), code=303)
+        return redirect(url_for(".check_mail", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template("public/sign.html", letter=letter, form=form,
                            municipality_names=municipality_names()), status
@@ -196,6 +201,13 @@ def _linked_signature(purpose: str, slug: str, token: str) -> Signature:
     return signature
 
 
+def _paused(letter: Letter):
+    """Signing is paused by staff (switches): a plain page, and come back later."""
+    response = make_response(render_template("public/paused.html", letter=letter), 503)
+    response.headers["Retry-After"] = str(PAUSED_RETRY_AFTER_SECONDS)
+    return response
+
+
 def _state_page(signature: Signature, status: int = 200):
     return render_template("public/signature_state.html", letter=signature.letter,
                            signature=signature), status
@@ -208,10 +220,14 @@ def _confirm_or_show(purpose: str, template: str, slug: str, token: str):
         return _state_page(signature)
     if not letter.is_open:
         return render_template("public/closed.html", letter=letter), 409
+    if signing_paused(letter):
+        return _paused(letter)
     if request.method == "POST":
         operations.confirm_signature(signature)
         db.session.commit()
         return _state_page(signature)
+    if purpose == Purpose.INVITE and operations.mark_invitation_opened(signature):
+        db.session.commit()
     return render_template(template, letter=letter, signature=signature,
                            version=letter.current_version)
 

@@ -89,6 +89,13 @@ class Signature(db.Model):
     client_network_hash: Mapped[str | None] = mapped_column(sa.String(32))
     # When a mail of ours last went to this address; at most one repeat per 10 minutes.
     last_mailed_at: Mapped[datetime | None]
+    # Invitations: when staff first invited this address, when the invitation last went out
+    # (re-sent at most once a week), and when its link was first opened.
+    invited_at: Mapped[datetime | None]
+    last_invited_at: Mapped[datetime | None]
+    invitation_opened_at: Mapped[datetime | None]
+    # Where a lead signatory stands among the leads (1 first); None = after those numbered.
+    lead_order: Mapped[int | None]
 
     letter: Mapped[Letter] = relationship()
     version: Mapped[LetterVersion | None] = relationship()

@@ -241,7 +241,18 @@ def confirm_signature(signature: Signature) -> bool:
     signature.review = _review_for(letter, signature)
     audit.record("signer", "signature.confirmed", letter=letter, signature=signature,
                  verification=signature.verification, review=signature.review)
-    _queue_signature_mail(signature, "signed", Purpose.WITHDRAW)
+    queue_mail_rendered_when_sent("signed", signature.email, signature_id=signature.id)
+    return True
+
+
+@mail_rendered_when_sent("signed")
+def render_thank_you(row: OutboxMail) -> bool:
+    """The thank-you mail with the withdraw link, rendered when sent (not in the confirming
+    request); nothing if the signature was withdrawn in between."""
+    signature = db.session.get(Signature, row.signature_id) if row.signature_id else None
+    if signature is None or signature.state != SignatureState.CONFIRMED or not signature.email:
+        return False
+    fill_mail(row, "signed", **_mail_context(signature, Purpose.WITHDRAW))
     return True
 
 
@@ -264,6 +275,7 @@ def withdraw_signature(signature: Signature) -> bool:
             db.session.delete(mail)
         else:
             forget_recipient(mail)
+    _forget_corrections(signature)
     audit.record("signer", "signature.withdrawn", letter=signature.letter, signature=signature)
     return True
 
@@ -399,7 +411,9 @@ def _invite_one(letter: Letter, email: str, details: SignerDetails, actor: str,
     else:
         report.skipped += 1
         return
-    signature.last_mailed_at = utcnow()
+    now = utcnow()
+    signature.last_mailed_at = signature.last_invited_at = now
+    signature.invited_at = signature.invited_at or now
     db.session.flush()
     audit.record(actor, "signature.invited", letter=letter, signature=signature,
                  kind=signature.kind, lead=signature.lead)
@@ -417,3 +431,154 @@ def invite(letter: Letter, invitees: list[SignerDetails], actor: str) -> InviteR
     for details in invitees:
         _invite_one(letter, normalise_email(details.email), details, actor, report)
     return report
+
+
+# How often an invitee who has not signed may be sent their invitation again.
+INVITATION_RESEND_INTERVAL = timedelta(days=7)
+
+
+@dataclass
+class ResendReport:
+    sent: int = 0
+    too_recent: int = 0  # invited or reminded within INVITATION_RESEND_INTERVAL
+
+
+def resend_invitations(letter: Letter, actor: str) -> ResendReport:
+    """Send the invitation again to every invitee of `letter` who has not signed, at most once
+    per INVITATION_RESEND_INTERVAL each: each claim is one conditional UPDATE, so two staff
+    pressing the button at once send each reminder once."""
+    _require_open(letter)
+    now = utcnow()
+    report = ResendReport()
+    waiting = db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.state == SignatureState.INVITED,
+        Signature.invited.is_(True), Signature.email.is_not(None))
+        .order_by(Signature.id)).all()
+    for signature in waiting:
+        claimed = db.session.execute(
+            sa.update(Signature)
+            .where(Signature.id == signature.id, Signature.state == SignatureState.INVITED,
+                   sa.or_(Signature.last_invited_at.is_(None),
+                          Signature.last_invited_at <= now - INVITATION_RESEND_INTERVAL))
+            .values(last_invited_at=now, last_mailed_at=now)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        db.session.refresh(signature)
+        if not claimed:
+            report.too_recent += 1
+            continue
+        _queue_signature_mail(signature, "invitation", Purpose.INVITE)
+        report.sent += 1
+    if report.sent:
+        audit.record(actor, "invitations.resent", letter=letter, count=report.sent,
+                     too_recent=report.too_recent)
+    return report
+
+
+def mark_invitation_opened(signature: Signature) -> bool:
+    """Note when an invitee first opened their invitation's page (a GET: a mail scanner
+    fetching the link counts too). True the first time."""
+    if signature.state != SignatureState.INVITED or signature.invitation_opened_at is not None:
+        return False
+    opened = db.session.execute(
+        sa.update(Signature)
+        .where(Signature.id == signature.id, Signature.invitation_opened_at.is_(None))
+        .values(invitation_opened_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(signature)
+    return opened
+
+
+# --- moderation --------------------------------------------------------------------------------
+
+def waiting_for_review(signature: Signature) -> bool:
+    return signature.state == SignatureState.CONFIRMED and signature.review == Review.WAITING
+
+
+def review_signatures(signatures: list[Signature], approve: bool, actor: str) -> int:
+    """Approve or reject several waiting signatures at once: all of them, or, when any of them
+    no longer waits (another moderator was quicker), none."""
+    if not signatures:
+        raise NotAllowed("no signatures chosen")
+    stale = [str(s.id) for s in signatures if not waiting_for_review(s)]
+    if stale:
+        raise NotAllowed(f"signature(s) {', '.join(stale)} no longer wait for review")
+    for signature in signatures:
+        review_signature(signature, approve, actor)
+    return len(signatures)
+
+
+CORRECTABLE = ("name", "role", "organisation", "municipality")
+
+
+@dataclass
+class Correction:
+    name: str
+    role: str = ""
+    organisation: str = ""
+    municipality: str = ""
+
+
+def correct_signature(signature: Signature, correction: Correction, actor: str) -> dict:
+    """Staff correct how a signature is shown. The values before and after are kept in the
+    audit log (and erased there too when the signer withdraws). A municipality is stored
+    under the directory's name; a changed municipality or organisation re-checks a `domain`
+    level. Returns the fields changed; NotAllowed for what cannot be stored."""
+    if signature.state == SignatureState.WITHDRAWN:
+        raise NotAllowed(f"signature {signature.id} is withdrawn")
+    name = clean_line(correction.name)
+    if not name:
+        raise NotAllowed("a signature needs a name")
+    wanted: dict[str, str | None] = {"name": name, "role": clean_line(correction.role) or None}
+    entry_id = signature.directory_entry_id
+    if signature.kind == SignatoryKind.ALDERPERSON:
+        typed = clean_municipality(clean_line(correction.municipality))
+        entry = resolve_municipality(typed).entry if typed else None
+        if entry is None:
+            raise NotAllowed(f"{typed or '(empty)'} is not a Dutch municipality")
+        wanted["municipality"], entry_id = entry.name, entry.id
+    elif signature.kind == SignatoryKind.ORGANISATION:
+        organisation = clean_line(correction.organisation)
+        if not organisation:
+            raise NotAllowed("an organisation signatory needs an organisation")
+        entry = resolve_organisation(organisation)
+        wanted["organisation"] = entry.name if entry else organisation
+        entry_id = entry.id if entry else None
+    before = {f: getattr(signature, f) for f in wanted if getattr(signature, f) != wanted[f]}
+    if not before:
+        return {}
+    for name_, value in wanted.items():
+        setattr(signature, name_, value)
+    signature.directory_entry_id = entry_id
+    level_before = signature.verification
+    if (signature.verification == Verification.DOMAIN
+            and {"municipality", "organisation"} & set(before)):
+        level = level_of_confirmed(signature)
+        signature.verification, signature.verified_domain = level.level, level.domain
+        if level.level == Verification.MAILBOX and signature.letter.moderation != Moderation.NONE:
+            signature.review = Review.WAITING
+    audit.record(actor, "signature.corrected", letter=signature.letter, signature=signature,
+                 before=before, after={f: wanted[f] for f in before},
+                 verification={"before": level_before, "after": signature.verification})
+    return before
+
+
+def _forget_corrections(signature: Signature) -> None:
+    """A withdrawn signer keeps no personal data, not in the audit log either."""
+    from ..audit.models import AuditEvent
+
+    for event in db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.signature_id == signature.id,
+            AuditEvent.action == "signature.corrected")):
+        event.detail = {"fields": sorted((event.detail or {}).get("before", {})),
+                        "erased": True}
+
+
+def set_lead(signature: Signature, lead: bool, order: int | None, actor: str) -> None:
+    """Make a signature a lead signatory (shown first, in `order`), or no longer one."""
+    if signature.state == SignatureState.WITHDRAWN:
+        raise NotAllowed(f"signature {signature.id} is withdrawn")
+    before = {"lead": signature.lead, "order": signature.lead_order}
+    signature.lead = lead
+    signature.lead_order = order if lead else None
+    audit.record(actor, "signature.lead_set", letter=signature.letter, signature=signature,
+                 before=before, after={"lead": signature.lead, "order": signature.lead_order})

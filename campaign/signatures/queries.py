@@ -8,9 +8,14 @@ from itertools import groupby
 
 import sqlalchemy as sa
 
+from ..core.timeutil import utcnow
+from ..directory.queries import domains_of
 from ..extensions import db
 from ..letters.models import Letter, SignatoryKind
+from ..mail.models import OutboxMail, OutboxStatus
 from .models import Review, Signature, SignatureState, Verification
+from .operations import INVITATION_RESEND_INTERVAL, normalise_email
+from .verification import at_domain, mail_domain, registrable_domain, website_host
 
 # Plurals of the roles alderpersons sign with, so two of them can share a line.
 ROLE_PLURALS = {
@@ -145,6 +150,12 @@ class PublicSignatories:
         return len(self.alderpersons) + len(self.organisations) + len(self.individuals)
 
 
+def lead_sort_key(signature: Signature) -> tuple[int, int, int]:
+    """Leads in the order staff gave them, those without a number after, by signing."""
+    order = signature.lead_order
+    return (0 if order is not None else 1, order or 0, signature.id)
+
+
 def public_signatories(letter: Letter) -> PublicSignatories:
     """The named signatures of a letter, grouped and ordered for reading and printing."""
     language = letter.language
@@ -155,7 +166,7 @@ def public_signatories(letter: Letter) -> PublicSignatories:
                   Signature.name_key, Signature.id)
     ).all()
     result = PublicSignatories(named=len(rows))
-    leads = sorted((s for s in rows if s.lead), key=lambda s: s.id)
+    leads = sorted((s for s in rows if s.lead), key=lead_sort_key)
     result.leads = [Line(lead_line(s, language), [s]) for s in leads]
     others = [s for s in rows if not s.lead]
     alderpersons = [s for s in others if s.kind == SignatoryKind.ALDERPERSON]
@@ -234,3 +245,142 @@ def letters_overview(statuses: tuple[str, ...] | None = None) -> list[LetterOver
         elif state == SignatureState.INVITED:
             entry.invited += number
     return list(overview.values())
+
+
+# --- staff: invitations --------------------------------------------------------------------------
+
+class RowFate:
+    """What sending an uploaded invitees file will do with one of its rows."""
+    NEW = "new"                      # invited
+    PENDING = "pending"              # replaces an unconfirmed signature from the public form
+    ALREADY_INVITED = "already_invited"
+    ALREADY_SIGNED = "already_signed"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"          # the address is on an earlier line of the file
+    SENT = (NEW, PENDING)
+
+
+def invitation_fates(letter: Letter, rows: list) -> list[tuple[object, str]]:
+    """Each row of an invitees file (invitees.InviteeRow) with its RowFate on this letter."""
+    emails = {normalise_email(row.details.email) for row in rows if row.valid}
+    existing = {s.email: s for s in db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.email.in_(emails)))} if emails else {}
+    fates = []
+    for row in rows:
+        if row.duplicate_of is not None:
+            fate = RowFate.DUPLICATE
+        elif not row.valid:
+            fate = RowFate.INVALID
+        else:
+            signature = existing.get(normalise_email(row.details.email))
+            if signature is None:
+                fate = RowFate.NEW
+            elif signature.state == SignatureState.PENDING and not signature.invited:
+                fate = RowFate.PENDING
+            elif signature.state == SignatureState.INVITED:
+                fate = RowFate.ALREADY_INVITED
+            else:
+                fate = RowFate.ALREADY_SIGNED
+        fates.append((row, fate))
+    return fates
+
+
+class InviteeState:
+    INVITED = "invited"
+    OPENED = "opened"
+    SIGNED = "signed"
+    BOUNCED = "bounced"      # the last mail to the invitee could not be delivered
+    WITHDRAWN = "withdrawn"
+    ALL = (INVITED, OPENED, SIGNED, BOUNCED, WITHDRAWN)
+
+
+@dataclass
+class Invitee:
+    signature: Signature
+    state: str
+    may_resend: bool = False
+
+
+def invitees(letter: Letter) -> list[Invitee]:
+    """The invited signatures of a letter with their state, in the order they were invited."""
+    rows = db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.invited.is_(True))
+        .order_by(Signature.id)).all()
+    last_status: dict[int, str] = {}
+    if rows:
+        latest = (sa.select(OutboxMail.signature_id, sa.func.max(OutboxMail.id).label("id"))
+                  .where(OutboxMail.signature_id.in_([s.id for s in rows]))
+                  .group_by(OutboxMail.signature_id).subquery())
+        last_status = dict(db.session.execute(
+            sa.select(OutboxMail.signature_id, OutboxMail.status)
+            .join(latest, OutboxMail.id == latest.c.id)).all())
+    cutoff = utcnow() - INVITATION_RESEND_INTERVAL
+    result = []
+    for signature in rows:
+        if signature.state == SignatureState.CONFIRMED:
+            state = InviteeState.SIGNED
+        elif signature.state == SignatureState.WITHDRAWN:
+            state = InviteeState.WITHDRAWN
+        elif last_status.get(signature.id) == OutboxStatus.FAILED:
+            state = InviteeState.BOUNCED
+        elif signature.invitation_opened_at is not None:
+            state = InviteeState.OPENED
+        else:
+            state = InviteeState.INVITED
+        may_resend = (signature.state == SignatureState.INVITED
+                      and (signature.last_invited_at is None
+                           or signature.last_invited_at <= cutoff))
+        result.append(Invitee(signature, state, may_resend))
+    return result
+
+
+# --- staff: review -------------------------------------------------------------------------------
+
+@dataclass
+class Evidence:
+    """What a moderator weighs for one signature."""
+    signature: Signature
+    mail_domain: str
+    # The directory's domains of the municipality or organisation named; None when not in it.
+    directory_domains: set[str] | None
+    at_directory_domain: bool
+    website_domain: str | None
+    website_matches_mail: bool
+
+    @property
+    def letter(self) -> Letter:
+        return self.signature.letter
+
+
+def evidence(signature: Signature) -> Evidence:
+    domain = mail_domain(signature.email or "")
+    known = (domains_of(signature.directory_entry_id)
+             if signature.directory_entry_id is not None else None)
+    host = website_host(signature.website)
+    website = registrable_domain(host) if host else None
+    return Evidence(
+        signature=signature, mail_domain=domain, directory_domains=known,
+        at_directory_domain=bool(known and domain and at_domain(domain, known)),
+        website_domain=website,
+        website_matches_mail=bool(website and domain and website == registrable_domain(domain)))
+
+
+def review_queue(letter: Letter | None = None) -> list[Evidence]:
+    """The confirmed signatures waiting for review (of one letter, or of all), oldest first."""
+    query = sa.select(Signature).where(Signature.state == SignatureState.CONFIRMED,
+                                       Signature.review == Review.WAITING)
+    if letter is not None:
+        query = query.where(Signature.letter_id == letter.id)
+    return [evidence(s) for s in db.session.scalars(
+        query.order_by(Signature.confirmed_at, Signature.id))]
+
+
+def letter_signatures(letter: Letter) -> list[Signature]:
+    """Every confirmed signature of a letter, leads first in their order, then by kind and name:
+    the list moderators correct and mark leads in."""
+    rows = db.session.scalars(sa.select(Signature).where(
+        Signature.letter_id == letter.id, Signature.state == SignatureState.CONFIRMED)
+        .order_by(Signature.kind, Signature.municipality_key, Signature.organisation_key,
+                  Signature.name_key, Signature.id)).all()
+    leads = sorted((s for s in rows if s.lead), key=lead_sort_key)
+    return leads + [s for s in rows if not s.lead]

@@ -1,11 +1,11 @@
-"""Staff letters: what editing from the workspace needs.
+"""Staff letters: what editing from the workspace needs (a revision per letter, so that the
+second of two editors saving the same letter gets a conflict instead of overwriting the first).
 
 Revision ID: 0006_staff_letters
 Revises: 0005_accounts
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
-
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006_staff_letters'
@@ -15,8 +15,11 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False,
+                                      server_default='1'))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.drop_column('revision')
