@@ -26,9 +26,27 @@ _MUNICIPALITY_AT_END = re.compile(r"(?:gemeente|municipality of) [^,()]+$")
 _NOWRAP = Markup('<span class="nowrap">{}</span>')
 
 
-def keep_together(text: str) -> Markup:
-    """`text` escaped, with place names wrapped so that a line never breaks inside them."""
+# Longer tails may break before "gemeente": they would not fit a column's line anyway.
+LONGEST_UNBROKEN_TAIL = 42
+
+
+def _unbroken_tail(text: str) -> re.Match | None:
+    """What stays on one line at the end of a signatory line: the role with its municipality
+    ("wethouder gemeente Alphen aan den Rijn") when it fits a line, else the municipality."""
     municipality = _MUNICIPALITY_AT_END.search(text)
+    if municipality is None:
+        return None
+    comma = text.rfind(", ", 0, municipality.start())
+    if comma >= 0 and len(text) - comma - 2 <= LONGEST_UNBROKEN_TAIL:
+        return re.compile(r".+").search(text, comma + 2)
+    return municipality
+
+
+def keep_together(text: str) -> Markup:
+    """`text` escaped, with place names (and a signatory's role with its municipality) wrapped
+    so that a line never breaks inside them."""
+    text = str(text)
+    municipality = _unbroken_tail(text)
     head = text[:municipality.start()] if municipality else text
     pieces, start = [], 0
     for match in _ELIDED_PLACE.finditer(head):

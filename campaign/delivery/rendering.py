@@ -6,13 +6,18 @@ refuses every other URL, so nothing in a letter's text can pull a file or a web 
 """
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from babel.lists import format_list
 from flask import render_template
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..core.links import external_url
 from ..core.markup import render_markdown
@@ -38,68 +43,14 @@ CONTENT_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
 }
 
-# The PDF speaks the letter's language, whatever the language of the staff member's browser.
-LABELS: dict[str, dict] = {
-    "nl": {
-        "subject": "Betreft:",
-        "co_signed": "Mede ondertekend door:",
-        "organisations": "Namens de ondertekenende organisaties:",
-        "parties": "De ondertekenende partijen:",
-        "individuals": "Op persoonlijke titel ondertekend door:",
-        "verify": "Controleer de ondertekenaars op",
-        "page": "Pagina {page} van {pages}",
-        "unnamed": "Daarnaast ondertekenden {count} partijen zonder vermelding van hun naam.",
-        "unnamed_one": "Daarnaast ondertekende één partij zonder vermelding van de naam.",
-        "tally": "Stand op {date}: {total}, onder wie {parts}.",
-        "tally_single": "Stand op {date}: {total}.",
-        "signatories": ("ondertekenaar", "ondertekenaars"),
-        "alderperson": ("wethouder", "wethouders"),
-        "organisation": ("organisatie", "organisaties"),
-        "individual": ("persoon op persoonlijke titel", "personen op persoonlijke titel"),
-        "and": "en",
-        "appendix": "Bijlage: hoe de ondertekenaars zijn gecontroleerd",
-        "appendix_intro": "Elke ondertekening is bevestigd vanuit de mailbox van de "
-                          "ondertekenaar. Daarnaast staat bij elke ondertekenaar hoe zij of hij "
-                          "verder is gecontroleerd:",
-        "levels": {
-            "invited": ("uitgenodigd", "uitgenodigd door de campagne, die heeft nagegaan wie "
-                                       "het is"),
-            "domain": ("e-maildomein", "bevestigd vanuit een mailbox van de genoemde gemeente "
-                                       "of organisatie (staat er een domein bij, dan is dat "
-                                       "de eigen website van de organisatie)"),
-            "staff": ("gecontroleerd", "gecontroleerd en goedgekeurd door de campagne"),
-            "mailbox": ("e-mail bevestigd", "alleen het e-mailadres is bevestigd"),
-        },
-    },
-    "en": {
-        "subject": "Subject:",
-        "co_signed": "Co-signed by:",
-        "organisations": "On behalf of the signing organisations:",
-        "parties": "The signing parties:",
-        "individuals": "Signed in a personal capacity by:",
-        "verify": "Verify the signatories at",
-        "page": "Page {page} of {pages}",
-        "unnamed": "{count} more signed without being named.",
-        "unnamed_one": "One more signed without being named.",
-        "tally": "As of {date}: {total}, among them {parts}.",
-        "tally_single": "As of {date}: {total}.",
-        "signatories": ("signatory", "signatories"),
-        "alderperson": ("alderperson", "alderpersons"),
-        "organisation": ("organisation", "organisations"),
-        "individual": ("individual", "individuals"),
-        "and": "and",
-        "appendix": "Appendix: how the signatories are verified",
-        "appendix_intro": "Every signature was confirmed from the signer's own mailbox. Beside "
-                          "each signatory stands how they were verified beyond that:",
-        "levels": {
-            "invited": ("invited", "invited by the campaign, who checked who they are"),
-            "domain": ("e-mail domain", "confirmed from a mailbox of the municipality or "
-                                        "organisation named (where a domain is shown, it is "
-                                        "the organisation's own website)"),
-            "staff": ("checked by staff", "checked and approved by the campaign"),
-            "mailbox": ("e-mail confirmed", "only the e-mail address is confirmed"),
-        },
-    },
+# Level names and what they mean, as the PDF's appendix prints them.
+LEVELS = {
+    "invited": (_l("invited"), _l("invited by the campaign, who checked who they are")),
+    "domain": (_l("e-mail domain"), _l("confirmed from a mailbox of the municipality or "
+                                       "organisation named (where a domain is shown, it is "
+                                       "the organisation's own website)")),
+    "staff": (_l("checked by staff"), _l("checked and approved by the campaign")),
+    "mailbox": (_l("e-mail confirmed"), _l("only the e-mail address is confirmed")),
 }
 
 
@@ -143,27 +94,31 @@ def letterhead_lines(letter: Letter) -> list[str]:
     return lines(letter_text(letter).letterhead)
 
 
-def tally(counts: Counts, language: str, today: date) -> str:
-    """"Stand op 22 november 2026: 300 ondertekenaars, onder wie 205 wethouders en 95
-    organisaties." — what a reader of the last page wants to know."""
-    labels = labels_for(language)
+def tally(counts: Counts, language: str, as_of: date, delivered: bool = False) -> str:
+    """"Ondertekend door 60 partijen (41 wethouders en 19 organisaties); stand op 1 december
+    2026." — what a reader of the last page wants to know, in the letter's language."""
+    with force_locale(language):
+        parts = [ngettext(*NUMBER_OF[kind], getattr(counts, kind)) for kind in SignatoryKind.ALL
+                 if getattr(counts, kind)]
+        total = ngettext("%(num)d party", "%(num)d parties", counts.total)
+        when = long_date(as_of, language)
+        if delivered:
+            return (gettext("Signed by %(total)s (%(parts)s); count as delivered on %(date)s.",
+                            total=total, parts=format_list(parts, locale=language), date=when)
+                    if len(parts) > 1 else
+                    gettext("Signed by %(total)s; count as delivered on %(date)s.",
+                            total=total, date=when))
+        if len(parts) > 1:
+            return gettext("Signed by %(total)s (%(parts)s); count as of %(date)s.",
+                           total=total, parts=format_list(parts, locale=language), date=when)
+        return gettext("Signed by %(total)s; count as of %(date)s.", total=total, date=when)
 
-    def counted(number: int, key: str) -> str:
-        singular, plural = labels[key]
-        return f"{number} {singular if number == 1 else plural}"
 
-    parts = [counted(getattr(counts, kind), kind) for kind in SignatoryKind.ALL
-             if getattr(counts, kind)]
-    total = counted(counts.total, "signatories")
-    when = long_date(today, language)
-    if len(parts) < 2:
-        return labels["tally_single"].format(date=when, total=total)
-    joined = f"{', '.join(parts[:-1])} {labels['and']} {parts[-1]}"
-    return labels["tally"].format(date=when, total=total, parts=joined)
-
-
-def labels_for(language: str) -> dict:
-    return LABELS.get(language, LABELS["nl"])
+NUMBER_OF = {
+    SignatoryKind.ALDERPERSON: ("%(num)d alderperson", "%(num)d alderpersons"),
+    SignatoryKind.ORGANISATION: ("%(num)d organisation", "%(num)d organisations"),
+    SignatoryKind.INDIVIDUAL: ("%(num)d individual", "%(num)d individuals"),
+}
 
 
 def css_string(text: str) -> str:
@@ -181,32 +136,44 @@ def page_counter_content(label: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+_BARE_LINK = re.compile(r'<a href="([^"]+)">\1</a>')
+
+
+def mark_bare_links(html: Markup) -> Markup:
+    """Links whose words are their address need not print it twice (letter.css)."""
+    return Markup(_BARE_LINK.sub(r'<a class="bare" href="\1">\1</a>', str(html)))  # noqa: S704
+
+
 def render_letter_html(letter: Letter) -> str:
-    """The print document; user text is escaped by Jinja, the body is rendered Markdown."""
+    """The print document, in the letter's language whatever the reader's; user text is
+    escaped by Jinja, the body is rendered Markdown."""
     text = letter_text(letter)
     letterhead = letterhead_lines(letter)
     letter_counts = counts(letter)
-    return render_template(
-        "pdf/letter.html",
-        letter=letter,
-        text=text,
-        labels=labels_for(letter.language),
-        body=render_markdown(text.body),
-        letter_date=long_date(text.letter_date, letter.language),
-        addressee=lines(text.addressee),
-        sender=letterhead[0] if letterhead else "",
-        letterhead_details=letterhead[1:],
-        signatories=public_signatories(letter),
-        is_manifesto=letter.kind == LetterKind.MANIFESTO,
-        verify_url=external_url("public.show", slug=letter.slug),
-        counts=letter_counts,
-        tally=tally(letter_counts, letter.language, date.today()) if letter_counts.total else "",
-    )
+    with force_locale(letter.language):
+        return render_template(
+            "pdf/letter.html",
+            letter=letter,
+            text=text,
+            levels=LEVELS,
+            body=mark_bare_links(render_markdown(text.body)),
+            letter_date=long_date(text.letter_date, letter.language),
+            addressee=lines(text.addressee),
+            sender=letterhead[0] if letterhead else "",
+            letterhead_details=letterhead[1:],
+            signatories=public_signatories(letter),
+            is_manifesto=letter.kind == LetterKind.MANIFESTO,
+            verify_url=external_url("public.show", slug=letter.slug),
+            counts=letter_counts,
+            tally=tally(letter_counts, letter.language, date.today())
+            if letter_counts.total else "",
+        )
 
 
 def render_letter_css(letter: Letter) -> str:
-    labels = labels_for(letter.language)
-    return render_template("pdf/letter.css", page_content=page_counter_content(labels["page"]),
+    with force_locale(letter.language):
+        page = gettext("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
+    return render_template("pdf/letter.css", page_content=page_counter_content(page),
                            has_letterhead=bool(letterhead_lines(letter)))
 
 

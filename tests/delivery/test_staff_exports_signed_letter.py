@@ -116,9 +116,10 @@ def test_staff_export_the_signed_letter_as_pdf(app, staff, factories):
                     "Stichting Kinderopvang Oost Eva Bos, directeur")
     for person in NOT_SHOWN:
         assert person["name"] not in text
-    assert "Daarnaast ondertekende één partij zonder vermelding van de naam." in text
-    assert re.search(r"Stand op \d{1,2} \w+ \d{4}: \d+ ondertekenaars, onder wie \d+ wethouders, "
-                     r"2 organisaties en 1 persoon op persoonlijke titel\.", text)
+    assert "Daarnaast ondertekende 1 partij zonder vermelding van de naam." in text
+    assert re.search(r"Ondertekend door \d+ partijen \(\d+ wethouders, 2 organisaties en 1 "
+                     r"particulier\); stand op \d{1,2} \w+ \d{4}\.", text)
+    assert "onder wie" not in text
     assert "@" not in text
 
     assert reader.metadata.title == "Open brief over gelijke kansen"
@@ -145,7 +146,7 @@ def test_english_draft_previews_with_english_labels_and_its_own_text(app, staff,
     assert "On behalf of the signing organisations: Kids First Cas Cole, director" in page
     assert "Page 1 of 1" in page
     assert f"Verify the signatories at {BASE_URL}/letters/{slug}" in page
-    for dutch in ("Mede ondertekend", "Pagina", "Controleer", "Betreft"):
+    for dutch in ("Mede ondertekend", "Pagina", "Controleer", "Onderwerp"):
         assert dutch not in page
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
@@ -228,3 +229,27 @@ def test_fetcher_stops_an_attachment_even_in_raw_html(tmp_path):
     data = HTML(string=html, url_fetcher=StaticFilesOnly()).write_pdf()
     assert list(PdfReader(io.BytesIO(data)).attachments) == []
     assert b"root:x:0:0" not in data
+
+
+def test_on_paper_links_show_their_address_and_no_text_runs_off(staff):
+    body = ("Zie [ons plan](https://www.utrecht.nl/plan) en https://www.example.org/bijlage.\n\n"
+            + "Onafgebroken" * 20 + "\n\n\u202eGNIREUQ\u202c rechts-naar-links.")
+    slug = import_letter(staff, "links-op-papier", body=body)
+    [page] = page_texts(export_pdf(staff, slug))
+    assert "ons plan (https://www.utrecht.nl/plan)" in page
+    assert page.count("https://www.example.org/bijlage") == 1  # its words are its address
+    assert "Onafgebroken" * 3 in page.replace(" ", "")
+    # The letterhead keeps an address line whole, place name and all.
+    assert "Postbus 16200, 3500 CE Utrecht" in page
+
+
+def test_a_manifesto_is_printed_as_one_and_counts_its_parties(staff, factories):
+    text = letter_file("manifest", moderation="none").replace("kind: letter", "kind: manifesto")
+    assert staff.run("letters", "import", staff.write("m.md", text), "--publish").exit_code == 0
+    factories.signatures("manifest", [
+        dict(kind="organisation", name="Eva Bos", organisation="Stichting Zon", role="directeur"),
+        dict(kind="organisation", name="Olaf Vos", organisation="Bibliotheek Ede", role="")])
+    [page] = page_texts(export_pdf(staff, "manifest"))
+    assert "De ondertekenende partijen:" in page
+    assert re.search(r"Ondertekend door 2 partijen; stand op \d{1,2} \w+ \d{4}\.", page)
+    assert "brief" not in page.lower().replace("open brief over", "")

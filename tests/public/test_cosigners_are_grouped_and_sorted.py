@@ -82,9 +82,13 @@ def test_typed_gemeente_is_left_to_the_letter():
 def test_place_names_never_break_inside_and_names_are_escaped():
     from campaign.core.templating import keep_together
     line = "Anna <b>&</b> Bert, wethouders gemeente Alphen aan den Rijn"
+    # The line may break after the names, never inside "wethouders gemeente …".
     assert str(keep_together(line)) == (
-        "Anna &lt;b&gt;&amp;&lt;/b&gt; Bert, wethouders "
-        '<span class="nowrap">gemeente Alphen aan den Rijn</span>')
+        "Anna &lt;b&gt;&amp;&lt;/b&gt; Bert, "
+        '<span class="nowrap">wethouders gemeente Alphen aan den Rijn</span>')
+    long_role = "Anna Bos, wethouder Onderwijs Jeugd en Zorg gemeente Alphen aan den Rijn"
+    assert str(keep_together(long_role)).endswith(
+        'Jeugd en Zorg <span class="nowrap">gemeente Alphen aan den Rijn</span>')
     assert str(keep_together("Stichting 's-Hertogenbosch Noord")) == \
         'Stichting <span class="nowrap">&#39;s-Hertogenbosch</span> Noord'
 
