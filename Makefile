@@ -7,12 +7,12 @@ MO      := $(PO:.po=.mo)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: install run test lint bench system-packages translations messages clean
+.PHONY: install run test lint bench lock system-packages translations messages clean
 
 install: system-packages $(VENV)/.installed translations
 
 # WeasyPrint draws PDFs with Pango and subsets fonts fastest with HarfBuzz: required. The browser
-# tests drive Debian's Chromium: installed when we may, else those tests are skipped.
+# tests drive Debian's Chromium and `make bench` loads the app with wrk: installed when we may.
 SYSTEM_LIBRARIES := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 \
                     libharfbuzz-subset.so.0:libharfbuzz-subset0 libfontconfig.so.1:libfontconfig1
 system-packages:
@@ -20,6 +20,7 @@ system-packages:
 	  ldconfig -p 2>/dev/null | grep -q "$${pair%%:*}" || missing="$$missing $${pair##*:}"; \
 	done; \
 	optional=""; command -v chromium >/dev/null || optional=" chromium"; \
+	command -v wrk >/dev/null || optional="$$optional wrk"; \
 	if [ -n "$$missing$$optional" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing Debian packages:$$missing$$optional"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
@@ -27,18 +28,27 @@ system-packages:
 	elif [ -n "$$missing" ]; then \
 	  echo "Please install these system packages:$$missing" >&2; exit 1; \
 	elif [ -n "$$optional" ]; then \
-	  echo "Chromium is not installed: the browser tests will be skipped."; \
+	  echo "Not installed:$$optional (browser tests are skipped without chromium; make bench needs wrk)."; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
 	  else echo "Python's venv is missing: install python3-venv" >&2; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
+
+# The exact versions `make install` takes: resolved anew from pyproject.toml in a scratch venv.
+lock:
+	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet --upgrade pip
+	build/lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# make lock: the versions make install takes (pip constraints)"; \
+	  build/lock-venv/bin/pip freeze --exclude-editable | grep -v '^pip=='; } > requirements.lock
+	rm -rf build/lock-venv
 
 translations: $(MO)
 
@@ -53,6 +63,8 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel update --no-wrap --ignore-obsolete --ignore-pot-creation-date \
 	  -i campaign/translations/messages.pot -d campaign/translations -D messages -l nl
 
+# Links in mail and the PDF point where `make run` serves, unless BASE_URL says otherwise.
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo-if-empty
@@ -68,8 +80,9 @@ test: install lint
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --quiet campaign tests migrations wsgi.py
 
-bench:
-	@echo "No benchmarks yet: 'make bench' is a placeholder until they exist."
+# One JSON object per line; on PostgreSQL too when TEST_DATABASE_URL is set (its schema is reset).
+bench: install
+	$(VENV)/bin/python tests/benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

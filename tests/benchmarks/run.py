@@ -1,0 +1,214 @@
+"""`make bench`: the figures that say whether campaign is fast enough, one JSON object per line.
+
+Every time figure comes with its reference measured in the same run: HTTP rates against a bare
+Flask app under the same gunicorn (2 workers) and the same load (wrk, 32 connections); the PDF
+against WeasyPrint rendering the same names from minimal HTML. Runs on SQLite and, when
+TEST_DATABASE_URL is set, on PostgreSQL too (its schema is dropped and made anew).
+Set BENCH_SECONDS (default 10) for the length of each load, BENCH_QUICK=1 to skip the largest
+PDF and export, BENCH_ONLY=http|export|pdf for one part.
+"""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parents[1]
+BIN = Path(sys.executable).parent
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+# BENCH_ONLY=http (or export, pdf): just those figures.
+ONLY = os.environ.get("BENCH_ONLY", "")
+CONNECTIONS = 32
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def emit(name: str, value: float, unit: str, **figures: object) -> None:
+    print(json.dumps({"name": name, "value": round(value, 3), "unit": unit, **figures}),
+          flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(module: str, env: dict, cwd: Path, workers: int = 2):
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning", module], env=env, cwd=cwd,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def wrk(url: str, script: str, **env: str) -> dict:
+    """Load `url` for SECONDS with CONNECTIONS connections; requests/s, p50/p95 latency."""
+    done = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "10s", "-s",
+         str(HERE / script), url], capture_output=True, text=True, check=True,
+        env={**os.environ, "BENCH_THREADS": "2", **env})
+    line = next(line for line in done.stdout.splitlines() if line.startswith("BENCH "))
+    figures = json.loads(line[len("BENCH "):])
+    return {"per_s": figures["requests"] / (figures["duration_us"] / 1e6),
+            "p50_ms": figures["p50_us"] / 1000, "p95_ms": figures["p95_us"] / 1000,
+            "requests": figures["requests"], "errors": figures["errors"],
+            "http_errors": figures["non_2xx_3xx"]}
+
+
+def job(env: dict, *args: str) -> dict:
+    done = subprocess.run([sys.executable, str(HERE / "jobs.py"), *args], env=env, cwd=PROJECT,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"job {args} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def flask(env: dict, *args: str) -> str:
+    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], env=env, cwd=PROJECT,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def environment(backend: str, database_url: str, folder: Path, port: int) -> dict:
+    ours = ("MAIL_", "DATABASE_URL", "SECRET_KEY", "BASE_URL", "RATELIMIT_", "SIGN_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+    huge = "100000000 per minute"
+    env.update(INSTANCE_PATH=str(folder / backend), DATABASE_URL=database_url,
+               SECRET_KEY="bench-secret", BASE_URL=f"http://127.0.0.1:{port}",
+               SIGN_RATE_LIMIT=huge, SIGN_RATE_LIMIT_PER_ADDRESS=huge,
+               SIGN_RATE_LIMIT_PER_LETTER=huge, PYTHONWARNINGS="ignore")
+    return env
+
+
+def session_and_token(url: str) -> tuple[str, str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(url, timeout=10).read().decode()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, CSRF.search(page).group(1)
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                              if url.startswith("postgresql://") else url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def new_letter(env: dict) -> str:
+    return flask(env, "demo", "--signatures", "0").strip().splitlines()[-1]
+
+
+def http_figures(backend: str, env: dict, bare: dict, folder: Path) -> None:
+    slug = new_letter(env)
+    links = folder / f"{backend}-confirm-links.txt"
+    job(env, "pending-links", slug, str(max(20000, SECONDS * 2000)), str(links))
+    with gunicorn("wsgi:app", env, PROJECT) as base:
+        cookie, token = session_and_token(f"{base}/letters/{slug}/sign")
+        body = (f"csrf_token={token}&kind=organisation&name=Bench+Signer&role=directeur"
+                "&organisation=Stichting+Bench&email=b{n}%40bench.example&consent=y&public=y")
+        sign = wrk(f"{base}/letters/{slug}/sign", "post_form.lua", BENCH_COOKIE=cookie,
+                   BENCH_BODY=body)
+        emit("sign_per_s", sign["per_s"], "requests/s", backend=backend,
+             ratio_to_bare=round(sign["per_s"] / bare["per_s"], 3), bare_per_s=bare["per_s"],
+             **{k: v for k, v in sign.items() if k != "per_s"})
+        cookie, token = session_and_token(base + open(links).readline().strip())
+        confirm = wrk(f"{base}/", "post_form.lua", BENCH_COOKIE=cookie,
+                      BENCH_BODY=f"csrf_token={token}", BENCH_PATHS=str(links))
+        emit("confirm_per_s", confirm["per_s"], "requests/s", backend=backend,
+             ratio_to_bare=round(confirm["per_s"] / bare["per_s"], 3),
+             bare_per_s=bare["per_s"], **{k: v for k, v in confirm.items() if k != "per_s"})
+    queued = job(env, "outbox", "3000")
+    emit("outbox_mails_per_s", queued["sent"] / queued["seconds"], "mails/s", backend=backend,
+         sent=queued["sent"], not_needed=queued["skipped"], seconds=round(queued["seconds"], 2))
+
+
+def export_figures(backend: str, env: dict, folder: Path) -> None:
+    peaks = {}
+    for count in (100_000,) if QUICK else (100_000, 400_000):
+        slug = new_letter(env)
+        job(env, "seed-signatures", slug, str(count))
+        done = job(env, "export", slug, str(folder / f"{backend}-{count}.csv"))
+        peaks[count] = done["peak_mb"]
+        emit(f"export_{count}_rows_per_s", done["rows"] / done["seconds"], "rows/s",
+             backend=backend, rows=done["rows"], seconds=round(done["seconds"], 2),
+             peak_mb=done["peak_mb"])
+    if 400_000 in peaks:
+        emit("export_peak_400k_over_100k", peaks[400_000] / peaks[100_000], "ratio",
+             backend=backend, target="<= 1.2", peak_100k_mb=peaks[100_000],
+             peak_400k_mb=peaks[400_000])
+
+
+def pdf_figures(env: dict) -> None:
+    seconds = {}
+    for count in (1_000,) if QUICK else (1_000, 10_000):
+        slug = new_letter(env)
+        job(env, "seed-signatures", slug, str(count))
+        if count == 1_000:
+            job(env, "pdf", slug)  # warm the font caches of this machine, once
+        ours, floor = job(env, "pdf", slug), job(env, "pdf-floor", str(count))
+        seconds[count] = ours["seconds"]
+        emit(f"pdf_{count}_seconds", ours["seconds"], "s", peak_mb=ours["peak_mb"],
+             floor_seconds=round(floor["seconds"], 2), floor_peak_mb=floor["peak_mb"],
+             ratio_to_floor=round(ours["seconds"] / floor["seconds"], 3),
+             memory_ratio_to_floor=round(ours["peak_mb"] / floor["peak_mb"], 3))
+    if 10_000 in seconds:
+        emit("pdf_10000_over_1000", seconds[10_000] / seconds[1_000], "ratio", target="<= 11")
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("make bench needs wrk (Debian: apt-get install wrk)")
+    backends = [("sqlite", None)]
+    if os.environ.get("TEST_DATABASE_URL"):
+        backends.append(("postgresql", os.environ["TEST_DATABASE_URL"]))
+    with tempfile.TemporaryDirectory(prefix="campaign-bench-") as tmp:
+        folder = Path(tmp)
+        with gunicorn("bare:app", dict(os.environ), HERE) as base:
+            bare = wrk(base + "/", "get.lua")
+        emit("bare_flask_per_s", bare["per_s"], "requests/s", p50_ms=bare["p50_ms"],
+             p95_ms=bare["p95_ms"])
+        for backend, url in backends:
+            url = url or f"sqlite:///{folder / 'bench.sqlite'}"
+            if backend == "postgresql":
+                reset_postgres(url)
+            env = environment(backend, url, folder, free_port())
+            Path(env["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+            flask(env, "db", "upgrade")
+            if ONLY in ("", "http"):
+                http_figures(backend, env, bare, folder)
+            if ONLY in ("", "export"):
+                export_figures(backend, env, folder)
+            if backend == "sqlite" and ONLY in ("", "pdf"):
+                pdf_figures(env)
+
+
+if __name__ == "__main__":
+    main()
