@@ -6,6 +6,7 @@ import getpass
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import AuditEvent
 
@@ -45,6 +46,15 @@ class Actor:
         if isinstance(actor, Actor):
             return actor
         return cls(cls.SIGNER if actor == cls.SIGNER else cls.SYSTEM, actor)
+
+
+def record_in_bulk(actor: Actor | str, action: str, *, letter_id: int | None = None,
+                   signature_id: int | None = None, **detail: object) -> None:
+    """As `record`, with one Core INSERT and no object back: for the paths that must be fast."""
+    who = Actor.of(actor)
+    db.session.execute(AuditEvent.__table__.insert().values(
+        at=utcnow(), actor=who.label, actor_kind=who.kind, staff_user_id=who.staff_user_id,
+        action=action, letter_id=letter_id, signature_id=signature_id, detail=detail or None))
 
 
 def record(actor: Actor | str, action: str, *, letter: Letter | None = None,

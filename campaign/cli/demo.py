@@ -75,9 +75,14 @@ Wij nodigen u van harte uit om met ons in gesprek te gaan en een van onze gemeen
 """
 
 
+DEMO_TITLE = "Open brief: gelijke kansen voor ieder kind"
+
+
 def _demo_file(slug: str) -> LetterFile:
+    # A second demo letter gets a title of its own ("… (2)"), as it gets a slug of its own.
+    number = slug.removeprefix(DEMO_SLUG).lstrip("-")
     return LetterFile(
-        title="Open brief: gelijke kansen voor ieder kind",
+        title=f"{DEMO_TITLE} ({number})" if number else DEMO_TITLE,
         slug=slug,
         body=DEMO_BODY,
         kind="letter",

@@ -199,9 +199,11 @@ def purge_unconfirmed_command(days: int) -> None:
 @letters_cli.command("export")
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json"]), required=True)
+@click.option("--dialect", type=click.Choice(["excel-nl", "rfc4180"]), default="excel-nl",
+              show_default=True, help="CSV for Dutch Excel (;, BOM, Dutch headers) or plain.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="File to write; '-' for standard output (csv and json).")
-def export_command(slug: str, fmt: str, output: str) -> None:
+def export_command(slug: str, fmt: str, output: str, dialect: str) -> None:
     """The signed letter as PDF, or every signature (with e-mail and status) as CSV or JSON."""
     from ..signatures.exports import csv_chunks, json_chunks
 
@@ -214,7 +216,7 @@ def export_command(slug: str, fmt: str, output: str) -> None:
 
             Path(output).write_bytes(render_letter_pdf(letter))
         else:
-            chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
+            chunks = csv_chunks(letter, dialect) if fmt == "csv" else json_chunks(letter)
             with click.open_file(output, "w", encoding="utf-8") as out:
                 for chunk in chunks:
                     out.write(chunk)

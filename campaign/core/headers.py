@@ -13,7 +13,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 # Pages behind a mailed link, and the staff side, are personal: never keep them in any cache.
-PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/", "/staff/")
+PERSONAL_PATH_PARTS = ("/confirm/", "/invitation/", "/withdraw/", "/staff/", "/sign/sent")
 
 
 # Served over https: browsers never try plain http for this site again (two years).

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -26,7 +27,7 @@ from ..letters.models import Letter, LetterStatus
 from ..letters.queries import find_public_letter
 from ..signatures import operations
 from ..signatures.models import Signature, SignatureState
-from ..signatures.queries import counts, lead_line, public_signatories
+from ..signatures.queries import counted_per_letter, counts, lead_line, public_signatories
 from ..signatures.tokens import (
     ExpiredLink,
     InvalidLink,
@@ -113,7 +114,7 @@ def index():
         .where(Letter.status.in_((LetterStatus.OPEN, LetterStatus.DELIVERED)))
         .order_by(Letter.published_at.desc(), Letter.id.desc())).all()
     return render_template("public/index.html", letters=letters,
-                           counts={letter.id: counts(letter) for letter in letters})
+                           counted=counted_per_letter([letter.id for letter in letters]))
 
 
 @blueprint.get("/privacy")
@@ -151,6 +152,8 @@ def sign(slug: str):
             public=form.public.data)
         operations.submit_signature(letter, details, client_network_hash=network_hash())
         db.session.commit()
+        # Shown once on the next page, to this browser only: where to look for the mail.
+        session["mailed_to"] = operations.normalise_email(form.email.data)
         return redirect(url_for(".check_mail", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template("public/sign.html", letter=letter, form=form,
@@ -160,7 +163,8 @@ def sign(slug: str):
 @blueprint.get("/letters/<slug>/sign/sent")
 def check_mail(slug: str):
     letter = _public_letter(slug)
-    return render_template("public/check_mail.html", letter=letter)
+    return render_template("public/check_mail.html", letter=letter,
+                           mailed_to=session.pop("mailed_to", None))
 
 
 # A link whose work is done shows the signature's state, expired or not.

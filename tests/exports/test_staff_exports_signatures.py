@@ -26,7 +26,8 @@ def _letter_with_signatures(staff, browser, mailbox):
 def test_staff_exports_every_signature_as_csv(staff, browser, mailbox, tmp_path):
     slug = _letter_with_signatures(staff, browser, mailbox)
     output = tmp_path / "ondertekenaars.csv"
-    result = staff.run("letters", "export", slug, "--format", "csv", "--output", str(output))
+    result = staff.run("letters", "export", slug, "--format", "csv", "--dialect", "rfc4180",
+                       "--output", str(output))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"))))
     by_email = {row["email"]: row for row in rows}
@@ -39,6 +40,36 @@ def test_staff_exports_every_signature_as_csv(staff, browser, mailbox, tmp_path)
     assert confirmed["confirmed_at"].endswith("Z")
     # A name that a spreadsheet would run as a formula is defused.
     assert by_email["formule@zon.example.nl"]["name"].startswith("'=")
+
+
+def test_the_csv_opens_right_in_dutch_excel(staff, browser, mailbox, tmp_path):
+    slug = _letter_with_signatures(staff, browser, mailbox)
+    output = tmp_path / "ondertekenaars.csv"
+    assert staff.run("letters", "export", slug, "--format", "csv",
+                     "--output", str(output)).exit_code == 0
+    raw = output.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads the accents right
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("id;status;beoordeling;controle;")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    by_email = {row["e-mailadres"]: row for row in rows}
+    assert by_email["lea@tilburg.nl"]["eerste ondertekenaar"] == "ja"
+    # Read with its own delimiter, no cell starts with a formula character unescaped.
+    for row in rows:
+        for cell in row.values():
+            assert not (cell or "").startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_a_name_made_to_split_into_a_formula_stays_one_inert_cell(staff, tmp_path, factories):
+    slug = staff.publish_letter()
+    factories.signatures(slug, [{"kind": "organisation", "name": "Piet;=1+1;",
+                                 "organisation": "=HYPERLINK(\"http://x\")"}])
+    output = tmp_path / "formule.csv"
+    assert staff.run("letters", "export", slug, "--format", "csv",
+                     "--output", str(output)).exit_code == 0
+    [row] = list(csv.reader(io.StringIO(output.read_text(encoding="utf-8-sig"), newline=""),
+                            delimiter=";"))[1:]
+    assert "Piet;=1+1;" in row and "'=HYPERLINK(\"http://x\")" in row
 
 
 def test_staff_exports_every_signature_as_json_to_stdout(staff, browser, mailbox):

@@ -125,3 +125,29 @@ def test_invited_signer_using_the_public_form_gets_their_invitation_again(app, s
     staff.send_mail()
     assert "/invitation/" in links_in(mailbox.last_to("m.degroot@utrecht.nl"))[0]
     assert _signature(app, "m.degroot@utrecht.nl").name == "Marieke de Groot"
+
+
+def test_staff_vetting_beats_a_stranger_who_typed_the_invitees_address(app, staff, browser,
+                                                                      mailbox):
+    slug = staff.publish_letter()
+    stranger = {"kind": "alderperson", "name": "Iemand Anders", "role": "burgemeester",
+                "municipality": "Amsterdam", "email": "m.degroot@utrecht.nl", "public": "y",
+                "consent": "y"}
+    assert browser.submit(f"/letters/{slug}/sign", stranger).status_code == 303
+    staff.send_mail()
+    strangers_link = path_of(links_in(mailbox.last_to("m.degroot@utrecht.nl"))[0])
+    staff.let_time_pass()
+
+    result = staff.invite(slug, INVITEES)
+    assert result.exit_code == 0 and result.output.startswith("3 invited"), result.output
+    with app.app_context():
+        signature = db.session.scalar(sa.select(Signature).where(
+            Signature.email == "m.degroot@utrecht.nl"))
+        assert (signature.state, signature.name, signature.municipality) == (
+            "invited", "Marieke de Groot", "Utrecht")
+    assert browser.get(strangers_link).status_code == 404  # the stranger's link is dead
+    staff.send_mail()
+    invitation = path_of(links_in(mailbox.last_to("m.degroot@utrecht.nl"))[0])
+    assert "/invitation/" in invitation
+    page = visible_text(browser.get(invitation).text)
+    assert "Marieke de Groot" in page and "Iemand Anders" not in page

@@ -56,7 +56,7 @@ def test_signer_on_a_phone_sees_errors_beside_fields_then_signs(served, phone, m
     slug = staff.publish_letter()
 
     phone.goto(f"{base_url}/letters/{slug}")
-    phone.get_by_role("link", name="Onderteken deze brief").click()
+    phone.get_by_role("link", name="Onderteken deze brief").first.click()
     phone.fill("#email", "geen-adres")
     phone.get_by_role("button", name="Ondertekenen").click()
 

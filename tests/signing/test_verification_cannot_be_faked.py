@@ -179,8 +179,8 @@ def test_levels_reach_the_staff_export_and_the_pdf_appendix(staff, browser, mail
     _sign_and_confirm(staff, browser, mailbox, municipality="Utrecht",
                       email="j.jansen@utrecht.nl")
     export = tmp_path / "export.csv"
-    assert staff.run("letters", "export", "gelijke-kansen", "--format", "csv",
-                     "--output", str(export)).exit_code == 0
+    assert staff.run("letters", "export", "gelijke-kansen", "--format", "csv", "--dialect",
+                     "rfc4180", "--output", str(export)).exit_code == 0
     [row] = list(csv.DictReader(io.StringIO(export.read_text(encoding="utf-8"))))
     assert row["verification"] == "domain"
     pdf = tmp_path / "brief.pdf"
