@@ -145,6 +145,10 @@ def warn_about_development_defaults(config: dict) -> None:
         log.warning(
             "SECRET_KEY is not set: using the development key in instance/. "
             "Set SECRET_KEY to the same value on every app process.")
+    if not config["MAIL_SERVER"]:
+        log.warning(
+            "MAIL_SERVER is not set: mail is written to files in %s and every confirm link is "
+            "logged. Set MAIL_SERVER before anyone signs.", config["MAIL_DIRECTORY"])
     if config["BASE_URL"].startswith(("http://127.0.0.1", "http://localhost")):
         log.warning("BASE_URL is %s: links in mail and PDF will point at this machine. "
                     "Set BASE_URL to the public address.", config["BASE_URL"])

@@ -229,18 +229,23 @@ def send_due(limit: int = 100) -> SendReport:
             if row.attempts >= max_attempts:
                 row.status = OutboxStatus.FAILED
                 report.failed += 1
-                log.error("Giving up on mail %s after %d attempts: %s",
-                          row.id, row.attempts, row.last_error)
+                # The log names the mail and the kind of error, never the SMTP text: that names
+                # the recipient. Staff read the whole error on the outbox page.
+                log.error("Giving up on mail %s after %d attempts (%s)",
+                          row.id, row.attempts, type(error).__name__)
             else:
                 row.next_attempt_at = utcnow() + retry_delay(row.attempts)
                 report.retried += 1
                 log.warning("Mail %s not sent (%s); retrying at %s",
-                            row.id, row.last_error, row.next_attempt_at)
+                            row.id, type(error).__name__, row.next_attempt_at)
         else:
             row.attempts += 1
             row.status = OutboxStatus.SENT
             row.sent_at = utcnow()
             row.last_error = None
+            # Once sent, keep what the record needs (who, what subject, when, under which
+            # Message-ID), not the body with its three-year withdraw link.
+            row.body_text = row.body_html = row.action_url = None
             report.sent += 1
         db.session.commit()
     return report
