@@ -79,6 +79,7 @@ test: install lint
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check --quiet campaign tests migrations wsgi.py
+	$(VENV)/bin/bandit --quiet --recursive campaign
 
 # One JSON object per line; on PostgreSQL too when TEST_DATABASE_URL is set (its schema is reset).
 bench: install

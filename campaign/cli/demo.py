@@ -119,7 +119,8 @@ def _confirmed(letter: Letter, number: int, moment, **fields) -> Signature:
 
 def create_demo_letter(signatures: int, seed: int = 2021) -> Letter:
     """A published open letter with `signatures` confirmed signatures (staff commit it)."""
-    rng = random.Random(seed)  # noqa: S311 (demo names, not secrets)
+    # Demo names, not secrets.
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     letter = letter_operations.import_letter(_demo_file(_free_slug()), "demo")
     letter_operations.publish_letter(letter, "demo")
     start = utcnow() - timedelta(days=30)

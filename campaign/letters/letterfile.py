@@ -93,7 +93,8 @@ def parse_letter_file(text: str) -> LetterFile:
     front, body, body_line = _split(text)
     try:
         node = yaml.compose(front, Loader=_DatesAsTextLoader)
-        values = yaml.load(front, Loader=_DatesAsTextLoader)  # noqa: S506 (a safe loader)
+        # _DatesAsTextLoader is yaml.SafeLoader without timestamps: no objects are built.
+        values = yaml.load(front, Loader=_DatesAsTextLoader)  # noqa: S506  # nosec B506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 2}: " if mark else ""

@@ -20,8 +20,9 @@ ANY_STAFF: tuple[str, ...] = ()
 
 def allow(*roles: str) -> Callable:
     """Say who may use a view: the roles (admin always may), or none for any staff member."""
-    for role in roles:
-        assert role in Role.ALL, role
+    unknown = [role for role in roles if role not in Role.ALL]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}")
 
     def register(view: Callable) -> Callable:
         ACCESS[f"{blueprint.name}.{view.__name__}"] = roles
