@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from campaign import create_app
 from campaign.extensions import db
+from helpers.browsers import served_app
 from helpers.factories import Factories
 from helpers.mail import Mailbox
 from helpers.pages import BASE_URL, Browser
@@ -151,3 +152,13 @@ def browser(client) -> Browser:
 @pytest.fixture
 def factories(app) -> Factories:
     return Factories(app)
+
+
+@pytest.fixture
+def served(make_app, database_url):
+    """The app on a local port for a real browser: (app, base_url). SQLite only: what a browser
+    sees does not depend on the database."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("what the browser sees does not depend on the database")
+    with served_app(make_app) as served:
+        yield served

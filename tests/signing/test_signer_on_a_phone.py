@@ -3,50 +3,20 @@ errors are visible beside their fields, and signing and confirming work with the
 under its Content-Security-Policy."""
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+from helpers.browsers import chromium_browser, needs_chromium
 from helpers.mail import links_in
 from helpers.signers import SIGNER
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM and not os.environ.get("REQUIRE_BROWSER"),
-    reason="Chromium is not installed (make install adds it on Debian)")
+pytestmark = needs_chromium
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def served(make_app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("what the browser sees does not depend on the database")
-    server = make_server("127.0.0.1", 0, None)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(BASE_URL=base_url)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base_url
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
 def phone():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM, "REQUIRE_BROWSER is set but Chromium is missing"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport=PHONE, locale="nl-NL")
-        yield page
-        browser.close()
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport=PHONE, locale="nl-NL")
 
 
 def test_signer_on_a_phone_sees_errors_beside_fields_then_signs(served, phone, mailbox, tmp_path):

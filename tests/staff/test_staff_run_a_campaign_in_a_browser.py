@@ -3,25 +3,18 @@ shell: an editor logs in, uploads a letter file, previews its PDF, publishes it 
 a CSV; a moderator approves a signature that waits for review."""
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from campaign.extensions import db
 from campaign.signatures.models import Signature
+from helpers.browsers import chromium_browser, needs_chromium
 from helpers.factories import STAFF_PASSWORD, letter_file
 from helpers.mail import links_in
 from helpers.pages import Browser
 from helpers.signers import SIGNER
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM and not os.environ.get("REQUIRE_BROWSER"),
-    reason="Chromium is not installed (make install adds it on Debian)")
+pytestmark = needs_chromium
 DESKTOP = {"width": 1280, "height": 900}
 INVITEES = ("name,email,kind,role,municipality,organisation,lead\n"
             "Marieke de Groot,m.degroot@utrecht.nl,alderperson,wethouder,Utrecht,,yes\n"
@@ -29,31 +22,9 @@ INVITEES = ("name,email,kind,role,municipality,organisation,lead\n"
 
 
 @pytest.fixture
-def served(make_app, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("what the browser sees does not depend on the database")
-    server = make_server("127.0.0.1", 0, None, threaded=True)
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app = make_app(BASE_URL=base_url)
-    server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, base_url
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM, "REQUIRE_BROWSER is set but Chromium is missing"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def _log_in(browser, base_url: str, email: str):
