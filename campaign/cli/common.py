@@ -11,9 +11,19 @@ import click
 from ..audit import Actor
 from ..core.errors import NotAllowed
 from ..extensions import db
+from ..letters.models import Letter
+from ..letters.queries import find_letter
 
 # Changes made at the command line are audited as "cli:<the OS user>".
 STAFF = Actor.cli()
+
+
+def letter_or_fail(slug: str) -> Letter:
+    """The letter at `slug`, drafts included; a clear error when there is none."""
+    letter = find_letter(slug)
+    if letter is None:
+        raise click.ClickException(f"no letter with slug {slug!r}")
+    return letter
 
 
 def read_text(path: str) -> str:

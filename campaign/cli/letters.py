@@ -12,21 +12,13 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..letters import operations as letter_operations
 from ..letters.letterfile import LetterFileError, parse_letter_file
-from ..letters.models import Letter
 from ..signatures import operations as signature_operations
 from ..signatures.invitees import decode_invitees, parse_invitees
 from ..signatures.models import Review, Signature, SignatureState
-from .common import STAFF, read_text, staff_change
+from .common import STAFF, letter_or_fail, read_text, staff_change
 
 letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
 
-
-
-def _letter(slug: str) -> Letter:
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        raise click.ClickException(f"no letter with slug {slug!r}")
-    return letter
 
 
 def _fail_with_problems(path: str, error: LetterFileError) -> None:
@@ -56,7 +48,7 @@ def import_command(path: str, publish: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def update_command(slug: str, path: str) -> None:
     """Replace a letter's text and fields from its file; an open letter gets a new version."""
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     try:
         parsed = parse_letter_file(read_text(path))
         with staff_change():
@@ -74,7 +66,7 @@ def update_command(slug: str, path: str) -> None:
 def publish_command(slug: str) -> None:
     """Open a letter for signing, freezing its text as a version."""
     with staff_change():
-        version = letter_operations.publish_letter(_letter(slug), STAFF)
+        version = letter_operations.publish_letter(letter_or_fail(slug), STAFF)
     click.echo(f"{slug} is open for signing (version {version.number})")
 
 
@@ -83,7 +75,7 @@ def publish_command(slug: str) -> None:
 def close_command(slug: str) -> None:
     """Stop accepting signatures."""
     with staff_change():
-        letter_operations.close_letter(_letter(slug), STAFF)
+        letter_operations.close_letter(letter_or_fail(slug), STAFF)
     click.echo(f"{slug} is closed")
 
 
@@ -92,7 +84,7 @@ def close_command(slug: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def invite_command(slug: str, path: str) -> None:
     """Invite the people in a CSV file (name,email,kind,role,municipality,organisation,lead)."""
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -111,7 +103,7 @@ def invite_command(slug: str, path: str) -> None:
 def resend_invitations_command(slug: str) -> None:
     """Send the invitation again to invitees who have not signed (at most once a week each)."""
     with staff_change():
-        report = signature_operations.resend_invitations(_letter(slug), STAFF)
+        report = signature_operations.resend_invitations(letter_or_fail(slug), STAFF)
     click.echo(f"{report.sent} invitation(s) sent again, {report.too_recent} not yet "
                "(sent in the last 7 days)")
 
@@ -120,7 +112,7 @@ def resend_invitations_command(slug: str) -> None:
 @click.argument("slug")
 def review_command(slug: str) -> None:
     """List the confirmed signatures that wait for staff review."""
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     waiting = db.session.scalars(
         sa.select(Signature)
         .where(Signature.letter_id == letter.id, Signature.state == SignatureState.CONFIRMED,
@@ -135,7 +127,7 @@ def review_command(slug: str) -> None:
 
 
 def _signatures(slug: str, ids: tuple[int, ...]) -> dict[int, Signature]:
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     signatures = {s.id: s for s in db.session.scalars(sa.select(Signature).where(
         Signature.letter_id == letter.id, Signature.id.in_(ids)))}
     unknown = [str(i) for i in ids if i not in signatures]
@@ -207,7 +199,7 @@ def export_command(slug: str, fmt: str, output: str, dialect: str) -> None:
     """The signed letter as PDF, or every signature (with e-mail and status) as CSV or JSON."""
     from ..signatures.exports import csv_chunks, json_chunks
 
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     if fmt == "pdf" and output == "-":
         raise click.ClickException("write the PDF to a file, not to standard output")
     try:

@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..letters.models import Letter
 from ..signatures import fraud
-from .common import STAFF, staff_change
+from .common import STAFF, letter_or_fail, staff_change
 
 signatures_cli = AppGroup("signatures", help="Watch a letter's signatures for fraud, and act.")
-
-
-def _letter(slug: str) -> Letter:
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        raise click.ClickException(f"no letter with slug {slug!r}")
-    return letter
 
 
 def _top(counter, top: int) -> str:
@@ -37,7 +28,7 @@ def _top(counter, top: int) -> str:
 def report_command(slug: str, hours: int, top: int) -> None:
     """Per hour: how many signed through the public form, and the mail domains and client
     networks (keyed hashes) that signed most."""
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     since = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
     report = fraud.hourly_report(letter, since)
     click.echo("hour (UTC)\tsigned\ttop mail domains\ttop client networks")
@@ -68,7 +59,7 @@ def invalidate_command(slug: str, domain: str | None, network: str | None, since
                        until: str | None, yes: bool) -> None:
     """Reject, in one go, the signatures one mail domain or client network gave (undo with
     'flask signatures undo ID')."""
-    letter = _letter(slug)
+    letter = letter_or_fail(slug)
     selection = fraud.Selection(domain=domain, network=network, since=_moment(since),
                                 until=_moment(until))
     with staff_change():

@@ -2,25 +2,18 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from ..extensions import db
 from ..letters.models import Letter
 from ..switches import operations
 from ..switches.queries import board
-from .common import STAFF, staff_change
+from .common import STAFF, letter_or_fail, staff_change
 
 switches_cli = AppGroup("switches", help="Pause signing or outgoing mail, without a deploy.")
 
 
 def _letter(slug: str | None) -> Letter | None:
-    if slug is None:
-        return None
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        raise click.ClickException(f"no letter with slug {slug!r}")
-    return letter
+    return None if slug is None else letter_or_fail(slug)
 
 
 def _say(changed: bool, what: str, state: str) -> None:

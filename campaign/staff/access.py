@@ -10,6 +10,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..letters.models import Letter
+from ..letters.queries import find_letter
 from .blueprint import blueprint
 
 # endpoint -> the roles that may use it (admins may use everything); () = any staff member.
@@ -28,6 +30,14 @@ def allow(*roles: str) -> Callable:
         ACCESS[f"{blueprint.name}.{view.__name__}"] = roles
         return view
     return register
+
+
+def letter_or_404(slug: str) -> Letter:
+    """The letter at `slug`, drafts included; 404 when there is none."""
+    letter = find_letter(slug)
+    if letter is None:
+        abort(404)
+    return letter
 
 
 def safe_next(target: str | None) -> str | None:

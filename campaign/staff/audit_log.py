@@ -8,7 +8,7 @@ from ..accounts.models import Role, StaffUser
 from ..audit.queries import AuditFilter, audit_page, csv_chunks, letters_in_log
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..letters.models import Letter
+from ..letters.queries import find_letter
 from .access import allow
 from .blueprint import blueprint
 
@@ -20,7 +20,7 @@ def _selection() -> AuditFilter:
     slug, actor = request.args.get("letter") or None, request.args.get("actor") or None
     letter = None
     if slug is not None:
-        letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug[:200]))
+        letter = find_letter(slug)
         if letter is None:
             abort(400)
     if actor is not None and len(actor) > 200:

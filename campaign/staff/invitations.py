@@ -2,8 +2,7 @@
 follow up."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,7 +18,7 @@ from ..letters.models import Letter
 from ..signatures import operations
 from ..signatures.invitees import InviteesError, decode_invitees, read_invitee_rows
 from ..signatures.queries import InviteeState, RowFate, invitation_fates, invitees
-from .access import allow
+from .access import allow, letter_or_404
 from .blueprint import blueprint
 
 FATE_LABELS = {
@@ -53,13 +52,6 @@ class ResendForm(TextForm):
     pass
 
 
-def _letter(slug: str) -> Letter:
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        abort(404)
-    return letter
-
-
 def _list_page(letter: Letter, upload: UploadForm, status: int = 200):
     found = invitees(letter)
     counts = {state: sum(1 for i in found if i.state == state) for state in InviteeState.ALL}
@@ -72,7 +64,7 @@ def _list_page(letter: Letter, upload: UploadForm, status: int = 200):
 @blueprint.get("/letters/<slug>/invitations")
 @allow(Role.EDITOR)
 def invitations(slug: str):
-    return _list_page(_letter(slug), UploadForm())
+    return _list_page(letter_or_404(slug), UploadForm())
 
 
 def _preview(letter: Letter, text: str, upload: UploadForm | None = None):
@@ -100,7 +92,7 @@ def _preview(letter: Letter, text: str, upload: UploadForm | None = None):
 @blueprint.post("/letters/<slug>/invitations/upload")
 @allow(Role.EDITOR)
 def upload_invitations(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     form = UploadForm()
     if not form.validate_on_submit():
         return _list_page(letter, form, 400)
@@ -119,7 +111,7 @@ def upload_invitations(slug: str):
 @blueprint.post("/letters/<slug>/invitations/send")
 @allow(Role.EDITOR)
 def send_invitations(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     form = SendForm()
     if not form.validate_on_submit():
         return _list_page(letter, UploadForm(), 400)
@@ -140,7 +132,7 @@ def send_invitations(slug: str):
 @blueprint.post("/letters/<slug>/invitations/resend")
 @allow(Role.EDITOR)
 def resend_invitations(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     form = ResendForm()
     if not form.validate_on_submit():
         return _list_page(letter, UploadForm(), 400)

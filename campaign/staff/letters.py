@@ -51,7 +51,7 @@ from ..letters.models import Letter, LetterKind, LetterStatus, Moderation, Signa
 from ..signatures.exports import csv_chunks, json_chunks
 from ..signatures.queries import counts, letters_overview
 from ..signatures.versions import signatures_per_version
-from .access import allow
+from .access import allow, letter_or_404
 from .blueprint import blueprint
 
 STATUS_LABELS = {LetterStatus.DRAFT: _l("Draft"), LetterStatus.OPEN: _l("Open"),
@@ -163,13 +163,6 @@ class ConfirmForm(TextForm):
     """A button: the CSRF token and nothing else."""
 
 
-def _letter(slug: str) -> Letter:
-    letter = queries.find_letter(slug)
-    if letter is None:
-        abort(404)
-    return letter
-
-
 def _read_upload(form: UploadForm) -> LetterFile | None:
     """The uploaded file, parsed; None with the problems beside the field."""
     data = form.letter_file.data.read()
@@ -214,7 +207,7 @@ def _letter_page(letter: Letter, upload: UploadForm | None = None, status: int =
 @blueprint.get("/letters/<slug>")
 @allow(Role.EDITOR)
 def letter(slug: str):
-    return _letter_page(_letter(slug))
+    return _letter_page(letter_or_404(slug))
 
 
 # -- creating ---------------------------------------------------------------------------------
@@ -280,7 +273,7 @@ def _edit_page(letter: Letter, form: EditLetterForm, status: int = 200, conflict
 @blueprint.get("/letters/<slug>/edit")
 @allow(Role.EDITOR)
 def edit_letter(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     if letter.status == LetterStatus.DELIVERED:
         raise NotAllowed(f"letter {slug} has been delivered")
     form = EditLetterForm(formdata=None)
@@ -292,7 +285,7 @@ def edit_letter(slug: str):
 def _conflict_page(slug: str, form: EditLetterForm, mine: LetterFile | None):
     """The letter as saved now beside the editor's own text, which is kept in the form."""
     db.session.rollback()
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     diff = queries.text_diff(queries.text_of(letter), queries.text_of(mine)) if mine else None
     form.revision.data = letter.revision  # saving again now replaces the other save, knowingly
     form.revision.raw_data = [str(letter.revision)]
@@ -302,7 +295,7 @@ def _conflict_page(slug: str, form: EditLetterForm, mine: LetterFile | None):
 @blueprint.post("/letters/<slug>/edit")
 @allow(Role.EDITOR)
 def save_letter(slug: str):
-    letter, form = _letter(slug), EditLetterForm()
+    letter, form = letter_or_404(slug), EditLetterForm()
     if not form.validate_on_submit():
         return _edit_page(letter, form, 400)
     try:
@@ -312,7 +305,7 @@ def save_letter(slug: str):
     except LetterFileError as error:
         db.session.rollback()
         form.show_problems(error)
-        return _edit_page(_letter(slug), form, 400)
+        return _edit_page(letter_or_404(slug), form, 400)
     except operations.EditConflict:
         return _conflict_page(slug, form, parsed)
     db.session.commit()
@@ -323,7 +316,7 @@ def save_letter(slug: str):
 @allow(Role.EDITOR)
 def replace_letter(slug: str):
     """A new letter file for an existing letter, as `flask letters update` takes it."""
-    letter, upload = _letter(slug), UploadForm()
+    letter, upload = letter_or_404(slug), UploadForm()
     parsed = _read_upload(upload) if upload.validate_on_submit() else None
     if parsed is None:
         return _letter_page(letter, upload, 400)
@@ -334,13 +327,13 @@ def replace_letter(slug: str):
     except LetterFileError as error:
         db.session.rollback()
         upload.letter_file.errors = error.problems
-        return _letter_page(_letter(slug), upload, 400)
+        return _letter_page(letter_or_404(slug), upload, 400)
     except operations.EditConflict:
         db.session.rollback()
         upload.letter_file.errors = [_(
             "Someone else saved this letter after you opened this page; nothing was stored. "
             "Look at the letter as it is now, then upload your file again.")]
-        letter = _letter(slug)
+        letter = letter_or_404(slug)
         upload.revision.data = str(letter.revision)
         return _letter_page(letter, upload, 409)
     db.session.commit()
@@ -352,7 +345,7 @@ def replace_letter(slug: str):
 @blueprint.post("/letters/<slug>/<any(publish, close, reopen):action>")
 @allow(Role.EDITOR)
 def change_status(slug: str, action: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     change = {"publish": operations.publish_letter, "close": operations.close_letter,
@@ -367,14 +360,14 @@ def change_status(slug: str, action: str):
 @blueprint.get("/letters/<slug>/preview")
 @allow(Role.EDITOR)
 def preview_page(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     return render_template("staff/letters/preview.html", letter=letter, version=letter)
 
 
 @blueprint.get("/letters/<slug>/preview.pdf")
 @allow(Role.EDITOR)
 def preview_pdf(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     return Response(render_letter_pdf(letter), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{letter.slug}-preview.pdf"'})
 
@@ -387,7 +380,7 @@ def _number(name: str, default: int) -> int:
 @blueprint.get("/letters/<slug>/versions")
 @allow(Role.EDITOR)
 def versions(slug: str):
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     newest = letter.current_version.number if letter.current_version else 0
     old_number, new_number = _number("old", max(newest - 1, 1)), _number("new", newest)
     old = queries.find_version(letter, old_number)
@@ -407,7 +400,7 @@ def versions(slug: str):
 def export_letter(slug: str, fmt: str):
     """The same files as `flask letters export`: the signed PDF, every signature as CSV or JSON
     (with e-mail addresses: for staff only), streamed."""
-    letter = _letter(slug)
+    letter = letter_or_404(slug)
     disposition = {"Content-Disposition": f'attachment; filename="{letter.slug}.{fmt}"'}
     if fmt == "pdf":
         return Response(render_letter_pdf(letter), mimetype="application/pdf",

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..letters.models import Letter, SignatoryKind
 from ..signatures import operations, queries
 from ..signatures.models import Signature
-from .access import allow
+from .access import allow, letter_or_404
 from .blueprint import blueprint
 
 MOST_AT_ONCE = 1000
@@ -60,10 +60,7 @@ class LeadForm(TextForm):
 def _letter(slug: str | None) -> Letter | None:
     if not slug:
         return None
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        abort(404)
-    return letter
+    return letter_or_404(slug)
 
 
 def _signature(signature_id: int) -> Signature:

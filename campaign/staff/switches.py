@@ -1,8 +1,7 @@
 """Switches for admins: pause signing (one letter or the site) and outgoing mail."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
@@ -10,11 +9,10 @@ from ..audit import Actor
 from ..core.errors import NotAllowed
 from ..core.forms import TextForm
 from ..extensions import db
-from ..letters.models import Letter
 from ..mail.queries import outbox_counts
 from ..switches import operations
 from ..switches.queries import board
-from .access import allow
+from .access import allow, letter_or_404
 from .blueprint import blueprint
 
 
@@ -50,9 +48,7 @@ def flip_switch(name: str, action: str):
 @blueprint.post("/switches/letters/<slug>/<any(pause, resume):action>")
 @allow(Role.ADMIN)
 def flip_letter_switch(slug: str, action: str):
-    letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
-    if letter is None:
-        abort(404)
+    letter = letter_or_404(slug)
     if not SwitchForm().validate_on_submit():
         return _page(400)
     flip = operations.pause_signing if action == "pause" else operations.resume_signing
