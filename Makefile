@@ -7,7 +7,7 @@ MO      := $(PO:.po=.mo)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: install run test lint bench lock system-packages translations messages clean
+.PHONY: install run test lint bench stress lock system-packages translations messages clean
 
 install: system-packages $(VENV)/.installed translations
 
@@ -21,6 +21,7 @@ system-packages:
 	done; \
 	optional=""; command -v chromium >/dev/null || optional=" chromium"; \
 	command -v wrk >/dev/null || optional="$$optional wrk"; \
+	command -v pdftoppm >/dev/null || optional="$$optional poppler-utils"; \
 	if [ -n "$$missing$$optional" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing Debian packages:$$missing$$optional"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
@@ -70,8 +71,8 @@ run: install
 	$(FLASK) demo-if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (mail is written to instance/mail/ unless MAIL_SERVER is set)"
 	@echo "Staff log in at http://$(HOST):$(PORT)/staff/; make an account with: $(FLASK) staff create YOU@EXAMPLE.ORG --role admin"
-	@$(FLASK) outbox send & sender=$$!; \
-	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	@$(FLASK) worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install lint
@@ -84,6 +85,18 @@ lint: $(VENV)/.installed
 # One JSON object per line; on PostgreSQL too when TEST_DATABASE_URL is set (its schema is reset).
 bench: install
 	$(VENV)/bin/python tests/benchmarks/run.py
+
+# Load and loss: 100 signers for STRESS_SECONDS (60) against gunicorn and PostgreSQL
+# (TEST_DATABASE_URL; skipped without it), the outbox sender killed SENDER_KILLS (40) times, and
+# HOSTILE_CASES (10,000) hostile requests, and EXPORT_ROWS (200,000) exported with flat memory.
+# Figures as JSON lines.
+stress: install
+	STRESS=1 SENDER_KILLS=$${SENDER_KILLS:-40} HOSTILE_CASES=$${HOSTILE_CASES:-10000} \
+	  EXPORT_ROWS=$${EXPORT_ROWS:-200000} \
+	  $(VENV)/bin/pytest -q -s -p no:cacheprovider $(if $(TEST_DATABASE_URL),-k postgresql) \
+	  tests/stress tests/faults/test_sender_killed_mid_batch.py \
+	  tests/hostile/test_fuzz_every_endpoint.py \
+	  tests/exports/test_staff_exports_xlsx_and_large_files.py::test_200000_signatures_export_with_flat_memory
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

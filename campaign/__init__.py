@@ -62,7 +62,11 @@ def register_models() -> None:
     """Import every domain's tables, so that the metadata (and so the migrations) knows them all."""
     from .accounts import models as account_models  # noqa: F401
     from .audit import models as audit_models  # noqa: F401
+    from .delivery import jobs as render_jobs  # noqa: F401
+    from .delivery import models as delivery_models  # noqa: F401
+    from .delivery import stored as stored_pdfs  # noqa: F401
     from .directory import models as directory_models  # noqa: F401
+    from .followup import models as followup_models  # noqa: F401
     from .letters import models as letter_models  # noqa: F401
     from .mail import models as mail_models  # noqa: F401
     from .signatures import models as signature_models  # noqa: F401
@@ -71,9 +75,12 @@ def register_models() -> None:
 
 def register_extensions(app: Flask) -> None:
     from .accounts.sessions import init_login
+    from .core.caching import init_app as init_caching
     from .core.i18n import init_babel
     from .extensions import csrf, db, limiter, mail, migrate
 
+    # First registered, so its after_request runs last: it sees every cookie set before it.
+    init_caching(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -85,10 +92,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import blueprint as api
+    from .core.routing import init_app as init_routing
     from .public import blueprint as public
+    from .public.verify import blueprint as verify
     from .staff import blueprint as staff
 
+    init_routing(app)  # before the routes: they read the converters when added
     app.register_blueprint(public)
+    app.register_blueprint(verify)
     app.register_blueprint(staff)
     app.register_blueprint(api)
 

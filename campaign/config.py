@@ -61,6 +61,13 @@ def _whole_number(name: str, default: int) -> int:
     return int(raw)
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+# Shown on /privacy until the operator sets them, so that nobody mistakes them for real ones.
+UNSET_ORGANISATION_NAME = "(set ORGANISATION_NAME)"
+UNSET_ORGANISATION_ADDRESS = "(set ORGANISATION_ADDRESS)"
+UNSET_PRIVACY_CONTACT = "(set PRIVACY_CONTACT)"
+
+
 def from_environment(instance_path: Path) -> dict:
     """The application's settings, taken from the environment at start-up."""
     env = os.environ.get
@@ -68,17 +75,21 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": _secret_key(instance_path),
-        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000").strip().rstrip("/"),
+        "BASE_URL": env("BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/"),
         "MAIL_SERVER": env("MAIL_SERVER", "").strip() or None,
         "MAIL_PORT": _whole_number("MAIL_PORT", 25),
         # Seconds to wait for the SMTP server before trying again later.
         "MAIL_TIMEOUT": _whole_number("MAIL_TIMEOUT", 30),
+        # Seconds in all for handing one mail to the SMTP server, however slowly it answers.
+        "MAIL_SEND_DEADLINE": _whole_number("MAIL_SEND_DEADLINE", 120),
         "MAIL_USE_TLS": _flag(env("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _flag(env("MAIL_USE_SSL")),
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "campaign@localhost"),
         "MAIL_DIRECTORY": str(instance_path / "mail"),
+        # Off only for load tests (make stress): every limit below stops counting.
+        "RATELIMIT_ENABLED": _flag(env("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
         # Names this app's counters, so that apps can share one Redis.
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "").strip() or "campaign",
@@ -95,6 +106,16 @@ def from_environment(instance_path: Path) -> dict:
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
+        # A delivered PDF is signed (PAdES) with the key and certificate in this PKCS#12 file,
+        # and time-stamped (RFC 3161) by this authority when set.
+        "PDF_SIGNING_P12": env("PDF_SIGNING_P12", "").strip() or None,
+        "PDF_SIGNING_PASSWORD": env("PDF_SIGNING_PASSWORD") or None,
+        "PDF_TIMESTAMP_URL": env("PDF_TIMESTAMP_URL", "").strip() or None,
+        # Who is responsible for the personal data (the controller), as /privacy names it.
+        "ORGANISATION_NAME": env("ORGANISATION_NAME", "").strip() or UNSET_ORGANISATION_NAME,
+        "ORGANISATION_ADDRESS": env("ORGANISATION_ADDRESS", "").strip()
+        or UNSET_ORGANISATION_ADDRESS,
+        "PRIVACY_CONTACT": env("PRIVACY_CONTACT", "").strip() or UNSET_PRIVACY_CONTACT,
     }
 
 
@@ -106,6 +127,12 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     # ... except the staff side's uploads (letter files, invitee lists, logos).
     "STAFF_UPLOAD_MAX_BYTES": 2 * 1024 * 1024,
+    # ... and a PDF uploaded to /verify to be compared with the delivered files.
+    "VERIFY_UPLOAD_MAX_BYTES": 32 * 1024 * 1024,
+    # Uploads to /verify per client network: a person checks a file or two, not thousands.
+    "VERIFY_UPLOAD_RATE_LIMIT": "60 per hour;10 per minute",
+    # ... and the PDF of a ministry's answer, which staff upload (scanned letters are large).
+    "ANSWER_PDF_MAX_BYTES": 10 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     # The session cookie (CSRF, later staff logins) is not sent along with another site's POST.
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -128,8 +155,19 @@ DEFAULTS = {
     "OUTBOX_MAX_ATTEMPTS": 10,
     # Days the keyed hash of a signer's network is kept for the fraud report.
     "CLIENT_NETWORK_RETENTION_DAYS": 60,
+    # Days a signature from the public form may stay unconfirmed before
+    # `flask letters purge-unconfirmed` deletes it with its mail (its --days default).
+    "UNCONFIRMED_RETENTION_DAYS": 30,
     "OUTBOX_POLL_SECONDS": 2.0,
+    # A PDF render whose worker has not reported progress for this long shows as failed.
+    "RENDER_STALE_SECONDS": 900,
     "SIGNATURES_PER_PAGE": 50,
+    # The public lists: co-signers of each kind on the letter page, and per list page; how long
+    # a proxy may keep a public page or API answer (core.caching).
+    "LETTER_PAGE_GROUP_SIZE": 30,
+    "SIGNATORIES_PER_PAGE": 100,
+    "PUBLIC_CACHE_MAX_AGE": 30,
+    "PUBLIC_CACHE_STALE_WHILE_REVALIDATE": 300,
     # The outbox decides when mail goes out; Flask-Mail must never drop it, not even in tests.
     "MAIL_SUPPRESS_SEND": False,
 }
@@ -149,6 +187,9 @@ def warn_about_development_defaults(config: dict) -> None:
         log.warning(
             "MAIL_SERVER is not set: mail is written to files in %s and every confirm link is "
             "logged. Set MAIL_SERVER before anyone signs.", config["MAIL_DIRECTORY"])
+    if config.get("ORGANISATION_NAME", UNSET_ORGANISATION_NAME) == UNSET_ORGANISATION_NAME:
+        log.warning("ORGANISATION_NAME, ORGANISATION_ADDRESS and PRIVACY_CONTACT are not set: "
+                    "the privacy statement at /privacy names nobody as controller.")
     if config["BASE_URL"].startswith(("http://127.0.0.1", "http://localhost")):
         log.warning("BASE_URL is %s: links in mail and PDF will point at this machine. "
                     "Set BASE_URL to the public address.", config["BASE_URL"])

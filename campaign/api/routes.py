@@ -1,17 +1,19 @@
 """GET /api/letters/<slug> and GET /api/letters/<slug>/signatures (README: "JSON API")."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from ..core.caching import conditional
 from ..core.links import external_url
 from ..core.timeutil import isoformat_utc
+from ..delivery.models import Delivery
+from ..delivery.queries import deliveries_of
 from ..directory import queries as directory
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..letters.models import Letter
 from ..letters.queries import find_public_letter
+from ..signatures.browse import BadCursor, public_counts, public_version, signed_in_order
 from ..signatures.models import Signature
-from ..signatures.queries import counts
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(blueprint)
@@ -40,9 +42,26 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
 @blueprint.get("/letters/<slug>")
 def letter(slug: str):
     found = _letter(slug)
-    letter_counts = counts(found)
-    return jsonify(slug=found.slug, title=found.title, kind=found.kind, status=found.status,
-                   counts=letter_counts.as_dict(), verification=letter_counts.by_verification)
+    changed = public_version(found)
+
+    def answer():
+        letter_counts = public_counts(found, changed)
+        return jsonify(slug=found.slug, title=found.title, kind=found.kind,
+                       status=found.status, counts=letter_counts.as_dict(),
+                       verification=letter_counts.by_verification,
+                       initiator=found.initiator or None, contact_url=found.contact_url or None,
+                       sign_until=found.sign_until.isoformat() if found.sign_until else None,
+                       accepts_signatures=found.accepts_signatures,
+                       deliveries=[delivery_item(d) for d in deliveries_of(found)])
+
+    return conditional(changed, answer)
+
+
+def delivery_item(delivery: Delivery) -> dict:
+    """A delivery as the public may see it: never who delivered it or the Cc addresses."""
+    return {"id": delivery.id, "delivered_at": isoformat_utc(delivery.delivered_at),
+            "recipient": delivery.recipient, "sha256": delivery.sha256,
+            "verify_url": external_url("verify.show", delivery_id=delivery.id)}
 
 
 def signature_item(signature: Signature) -> dict:
@@ -71,17 +90,23 @@ def municipalities():
 
 @blueprint.get("/letters/<slug>/signatures")
 def signatures(slug: str):
+    """A page of named signatures in the order of signing; `next` is the URL of the next page
+    by cursor (`after`). `page` still works, for the first clients, but costs more the
+    further it goes."""
     found = _letter(slug)
     page = _positive_int("page", 1, MAX_PAGE)
     per_page = _positive_int("per_page", current_app.config["SIGNATURES_PER_PAGE"], MAX_PER_PAGE)
-    rows = db.session.scalars(
-        sa.select(Signature)
-        .where(Signature.letter_id == found.id, Signature.named())
-        .order_by(Signature.confirmed_at, Signature.id)
-        .offset((page - 1) * per_page).limit(per_page + 1)).all()
-    has_next = len(rows) > per_page
-    next_url = None
-    if has_next:
-        extra = {"per_page": per_page} if "per_page" in request.args else {}
-        next_url = external_url("api.signatures", slug=found.slug, page=page + 1, **extra)
-    return jsonify(items=[signature_item(s) for s in rows[:per_page]], next=next_url)
+    after = request.args.get("after") or None
+
+    def answer():
+        try:
+            rows, cursor = signed_in_order(found, per_page, after=after, page=page)
+        except BadCursor:
+            abort(400, description="'after' is not a cursor from a 'next' link")
+        next_url = None
+        if cursor:
+            extra = {"per_page": per_page} if "per_page" in request.args else {}
+            next_url = external_url("api.signatures", slug=found.slug, after=cursor, **extra)
+        return jsonify(items=[signature_item(s) for s in rows], next=next_url)
+
+    return conditional(public_version(found), answer)

@@ -1,5 +1,6 @@
-"""What every CLI group shares: the actor the audit log names, reading a file, and committing a
-staff change or reporting why it was refused with nothing stored."""
+"""What every CLI group shares: the actor the audit log names, reading a file, committing a
+staff change or reporting why it was refused with nothing stored, and warning when links would
+point at the default BASE_URL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,8 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from flask import current_app
 
 from ..audit import Actor
+from ..config import DEFAULT_BASE_URL
 from ..core.errors import NotAllowed
 from ..extensions import db
 from ..letters.models import Letter
@@ -24,6 +27,14 @@ def letter_or_fail(slug: str) -> Letter:
     if letter is None:
         raise click.ClickException(f"no letter with slug {slug!r}")
     return letter
+
+
+def warn_if_default_base_url() -> None:
+    """Commands that write links (mail, PDF) build them from BASE_URL: say so on stderr while it
+    is still the built-in default, which points at this machine."""
+    if current_app.config["BASE_URL"] == DEFAULT_BASE_URL:
+        click.echo(f"Warning: BASE_URL is not set, so links in mail and PDF point at "
+                   f"{DEFAULT_BASE_URL}. Set BASE_URL to the public address.", err=True)
 
 
 def read_text(path: str) -> str:

@@ -1,6 +1,7 @@
 """`flask demo`: a demo letter with confirmed signatures, so a new user sees a living page."""
 from __future__ import annotations
 
+import functools
 import random
 import secrets
 from datetime import date, timedelta
@@ -10,14 +11,17 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import audit
 from ..accounts.models import Role, StaffUser
 from ..accounts.operations import create_user
+from ..core.collation import search_key, sort_key
 from ..core.timeutil import utcnow
+from ..directory.queries import municipalities
 from ..extensions import db
 from ..letters import operations as letter_operations
 from ..letters.letterfile import LetterFile
 from ..letters.models import Letter, SignatoryKind
-from ..signatures.models import Review, Signature, SignatureState, Verification
+from ..signatures.models import Review, Signature, SignatureState, Verification, new_token_nonce
 
 DEMO_SLUG = "gelijke-kansen-in-het-onderwijs"
 DEMO_ADMIN = "admin@demo.example.org"
@@ -41,6 +45,8 @@ SURNAMES = ["de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "M
 ORGANISATION_KINDS = ["Stichting Openbaar Onderwijs", "Kinderopvang", "Jeugdzorg",
                       "Welzijnsorganisatie", "Sportservice", "Bibliotheek", "Stichting Kindcentra",
                       "Christelijk Onderwijs", "Buurtwerk", "Muziekschool"]
+SUPPORTER_ROLES = ["leerkracht", "ouder", "pedagogisch medewerker", "jongerenwerker",
+                   "intern begeleider", "schoolleider", "buurtsportcoach", "jeugdarts"]
 ORGANISATION_ROLES = ["directeur-bestuurder", "voorzitter", "bestuurder", "directeur",
                       "voorzitter college van bestuur"]
 
@@ -78,7 +84,7 @@ Wij nodigen u van harte uit om met ons in gesprek te gaan en een van onze gemeen
 DEMO_TITLE = "Open brief: gelijke kansen voor ieder kind"
 
 
-def _demo_file(slug: str) -> LetterFile:
+def _demo_file(slug: str, supporters: bool = False) -> LetterFile:
     # A second demo letter gets a title of its own ("… (2)"), as it gets a slug of its own.
     number = slug.removeprefix(DEMO_SLUG).lstrip("-")
     return LetterFile(
@@ -95,7 +101,8 @@ def _demo_file(slug: str) -> LetterFile:
         closing="Hoogachtend,",
         letterhead="Alliantie Gelijke Kansen\nPostbus 1234, 3500 AA Utrecht\n"
                    "www.gelijkekansen.example.org\nKvK 12345678",
-        signatory_kinds=[SignatoryKind.ALDERPERSON, SignatoryKind.ORGANISATION],
+        signatory_kinds=[SignatoryKind.ALDERPERSON, SignatoryKind.ORGANISATION]
+        + ([SignatoryKind.INDIVIDUAL] if supporters else []),
         moderation="none",  # so a new user sees their own signature appear
     )
 
@@ -109,48 +116,107 @@ def _free_slug() -> str:
     return slug
 
 
-def _confirmed(letter: Letter, number: int, moment, **fields) -> Signature:
-    return Signature(
-        letter=letter, version=letter.current_version, state=SignatureState.CONFIRMED,
-        review=Review.NOT_NEEDED, verification=Verification.INVITED, invited=True,
-        email=f"ondertekenaar-{number}@demo.example.org", public=True,
-        created_at=moment, confirmed_at=moment, **fields)
+# Demo rows go in with Core INSERTs of this many rows each: 100,000 in well under a minute.
+BATCH = 5000
+# Verification levels mixed as on a real letter: mostly invited or by mail domain.
+LEVELS = ([Verification.INVITED] * 4 + [Verification.DOMAIN] * 3 + [Verification.STAFF]
+          + [Verification.MAILBOX] * 2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_key(text: str | None) -> str:
+    """sort_key of the few hundred municipalities and organisations, each computed once."""
+    return sort_key(text)[:200]
+
+
+def _row(letter: Letter, number: int, moment, level: str, **fields) -> dict:
+    """A confirmed signature as the values of one INSERT, with the keys the models would store."""
+    name, organisation = fields.get("name"), fields.get("organisation")
+    municipality = fields.get("municipality")
+    row = dict(
+        letter_id=letter.id, version_id=letter.current_version.id,
+        state=SignatureState.CONFIRMED, review=Review.NOT_NEEDED, verification=level,
+        verified_domain=None, invited=level == Verification.INVITED, public=True,
+        email=f"ondertekenaar-{number}@demo.example.org", token_nonce=new_token_nonce(),
+        created_at=moment, confirmed_at=moment, lead=False, lead_order=None, role=None,
+        organisation=None, municipality=None, directory_entry_id=None,
+        name_key=sort_key(name)[:200], municipality_key=_place_key(municipality),
+        organisation_key=_place_key(organisation),
+        search_key=search_key(name, organisation, municipality))
+    row.update(fields)
+    return row
+
+
+def _municipalities() -> list[tuple[str, int | None]]:
+    """The directory's current municipalities (name, entry id); the short list without one."""
+    found = [(entry.name, entry.id) for entry in municipalities()]
+    return found or [(name, None) for name in MUNICIPALITIES]
+
+
+def _insert(rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(sa.insert(Signature.__table__), rows)
 
 
 def create_demo_letter(signatures: int, seed: int = 2021) -> Letter:
-    """A published open letter with `signatures` confirmed signatures (staff commit it)."""
+    """A published open letter with `signatures` confirmed signatures of alderpersons of the
+    directory's municipalities and of organisations there, verified in mixed ways, written in
+    bulk (staff commit it)."""
     # Demo names, not secrets.
     rng = random.Random(seed)  # noqa: S311  # nosec B311
-    letter = letter_operations.import_letter(_demo_file(_free_slug()), "demo")
+    places = _municipalities()
+    # Most municipalities send one alderperson, a few two or three: once there are no seats
+    # left, a large demo letter is signed by individual supporters as well.
+    seats = places + places[::4] + places[::10]
+    rng.shuffle(seats)
+    supporters = signatures * 2 // 3 > len(seats)
+    letter = letter_operations.import_letter(_demo_file(_free_slug(), supporters), "demo")
     letter_operations.publish_letter(letter, "demo")
+    db.session.flush()
     start = utcnow() - timedelta(days=30)
     step = timedelta(days=30) / max(signatures, 1)
+    utrecht = next((entry for name, entry in places if name == "Utrecht"), None)
     # Every demo person a different name, as in a real list.
     people = [f"{first} {last}" for first in FIRST_NAMES for last in SURNAMES]
     rng.shuffle(people)
-    rows = []
+    rows: list[dict] = []
     for number in range(signatures):
         if number == 0:
-            rows.append(_confirmed(letter, 0, start, kind=SignatoryKind.ALDERPERSON, lead=True,
-                                   name="Marieke de Groot", role="wethouder",
-                                   municipality="Utrecht"))
+            rows.append(_row(letter, 0, start, Verification.INVITED,
+                             kind=SignatoryKind.ALDERPERSON, lead=True, lead_order=1,
+                             name="Marieke de Groot", role="wethouder", municipality="Utrecht",
+                             directory_entry_id=utrecht))
             continue
         person = people[number % len(people)]
-        if number >= len(people):
-            person = f"{chr(65 + number // len(people) % 26)}. {person}"
+        if number >= len(people):  # "Anouk M. de Vries": a second initial, as many sign
+            first, last = person.split(" ", 1)
+            person = f"{first} {chr(65 + number // len(people) % 26)}. {last}"
         moment = start + step * number
-        if number % 3:
-            # Most municipalities send one alderperson, a few two or three.
-            municipality = MUNICIPALITIES[(number * 7) % len(MUNICIPALITIES)]
-            rows.append(_confirmed(letter, number, moment, kind=SignatoryKind.ALDERPERSON,
-                                   name=person, role="wethouder", municipality=municipality))
+        level = LEVELS[rng.randrange(len(LEVELS))]
+        if number % 3 and seats:
+            municipality, entry = seats.pop()
+            rows.append(_row(letter, number, moment, level, kind=SignatoryKind.ALDERPERSON,
+                             name=person, role="wethouder", municipality=municipality,
+                             directory_entry_id=entry))
+        elif number % 3:
+            rows.append(_row(letter, number, moment, level, kind=SignatoryKind.INDIVIDUAL,
+                             name=person, role=rng.choice(SUPPORTER_ROLES)))
         else:
-            place = rng.choice(MUNICIPALITIES)
-            rows.append(_confirmed(letter, number, moment, kind=SignatoryKind.ORGANISATION,
-                                   name=person, role=rng.choice(ORGANISATION_ROLES),
-                                   organisation=f"{rng.choice(ORGANISATION_KINDS)} {place}"))
-    db.session.add_all(rows)
+            place = rng.choice(places)[0]
+            rows.append(_row(letter, number, moment, level, kind=SignatoryKind.ORGANISATION,
+                             name=person, role=rng.choice(ORGANISATION_ROLES),
+                             organisation=f"{rng.choice(ORGANISATION_KINDS)} {place}"))
+        if len(rows) == BATCH:
+            _insert(rows)
+            rows = []
+    _insert(rows)
+    # The public pages' caches see the change (signatures.browse.public_version).
+    audit.record("demo", "letter.demo_signatures", letter=letter, count=signatures)
     db.session.flush()
+    if signatures >= BATCH and db.session.get_bind().dialect.name == "postgresql":
+        # After a bulk load the planner needs fresh statistics, or it takes the wrong index
+        # until autovacuum comes by (a list page then reads every signature).
+        db.session.execute(sa.text("ANALYZE signature"))
     return letter
 
 

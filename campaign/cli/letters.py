@@ -1,6 +1,9 @@
 """`flask letters …`: import, update, publish, close, invite, review, purge and export letters."""
 from __future__ import annotations
 
+import io
+import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,11 +14,11 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..letters import operations as letter_operations
-from ..letters.letterfile import LetterFileError, parse_letter_file
+from ..letters.letterfile import LetterFileError, file_of, parse_letter_file, write_letter_file
 from ..signatures import operations as signature_operations
 from ..signatures.invitees import decode_invitees, parse_invitees
 from ..signatures.models import Review, Signature, SignatureState
-from .common import STAFF, letter_or_fail, read_text, staff_change
+from .common import STAFF, letter_or_fail, read_text, staff_change, warn_if_default_base_url
 
 letters_cli = AppGroup("letters", help="Import, publish, close, invite and export letters.")
 
@@ -61,6 +64,22 @@ def update_command(slug: str, path: str) -> None:
         click.echo(f"{slug} updated")
 
 
+@letters_cli.command("file")
+@click.argument("slug")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default="-",
+              show_default=True, help="File to write; '-' for standard output.")
+def file_command(slug: str, output: str) -> None:
+    """Write a letter's letter file, as `letters import` and `letters update` read it."""
+    text = write_letter_file(file_of(letter_or_fail(slug)))
+    try:
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    if output != "-":
+        click.echo(f"wrote {output}")
+
+
 @letters_cli.command("publish")
 @click.argument("slug")
 def publish_command(slug: str) -> None:
@@ -93,6 +112,7 @@ def invite_command(slug: str, path: str) -> None:
         invitees = parse_invitees(decode_invitees(data), letter.kinds)
     except LetterFileError as error:
         _fail_with_problems(path, error)
+    warn_if_default_base_url()
     with staff_change():
         report = signature_operations.invite(letter, invitees, STAFF)
     click.echo(f"{report.invited} invited, {report.skipped} already on the letter")
@@ -102,6 +122,7 @@ def invite_command(slug: str, path: str) -> None:
 @click.argument("slug")
 def resend_invitations_command(slug: str) -> None:
     """Send the invitation again to invitees who have not signed (at most once a week each)."""
+    warn_if_default_base_url()
     with staff_change():
         report = signature_operations.resend_invitations(letter_or_fail(slug), STAFF)
     click.echo(f"{report.sent} invitation(s) sent again, {report.too_recent} not yet "
@@ -173,11 +194,13 @@ def downgrade_command(slug: str, ids: tuple[int, ...]) -> None:
 
 
 @letters_cli.command("purge-unconfirmed")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650),
-              help="Keep unconfirmed signatures this many days.")
-def purge_unconfirmed_command(days: int) -> None:
+@click.option("--days", type=click.IntRange(1, 3650),
+              help="Keep unconfirmed signatures this many days.  [default: 30, the "
+                   "UNCONFIRMED_RETENTION_DAYS the privacy statement names]")
+def purge_unconfirmed_command(days: int | None) -> None:
     """Delete signatures never confirmed by mail, with their mail, and drop old client network
     hashes (run it daily from cron)."""
+    days = days or current_app.config["UNCONFIRMED_RETENTION_DAYS"]
     retention = timedelta(days=current_app.config["CLIENT_NETWORK_RETENTION_DAYS"])
     with staff_change():
         count = signature_operations.purge_unconfirmed(timedelta(days=days), STAFF)
@@ -190,29 +213,81 @@ def purge_unconfirmed_command(days: int) -> None:
 
 @letters_cli.command("export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "csv", "json", "xlsx"]),
+              required=True)
 @click.option("--dialect", type=click.Choice(["excel-nl", "rfc4180"]), default="excel-nl",
               show_default=True, help="CSV for Dutch Excel (;, BOM, Dutch headers) or plain.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="File to write; '-' for standard output (csv and json).")
-def export_command(slug: str, fmt: str, output: str, dialect: str) -> None:
-    """The signed letter as PDF, or every signature (with e-mail and status) as CSV or JSON."""
-    from ..signatures.exports import csv_chunks, json_chunks
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on standard error [default: when that is a terminal].")
+def export_command(slug: str, fmt: str, output: str, dialect: str,
+                   progress: bool | None) -> None:
+    """The signed letter as PDF, or every signature (with e-mail and status) as CSV, JSON or
+    XLSX."""
+    from ..signatures.exports_xlsx import export_count
 
     letter = letter_or_fail(slug)
-    if fmt == "pdf" and output == "-":
-        raise click.ClickException("write the PDF to a file, not to standard output")
+    if fmt in ("pdf", "xlsx") and output == "-":
+        raise click.ClickException(f"write the {fmt.upper()} to a file, not to standard output")
+    # The bar goes to standard error, so that `--output -` stays clean.
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar_file = sys.stderr if progress else io.StringIO()
     try:
         if fmt == "pdf":
-            from ..delivery.rendering import render_letter_pdf
-
-            Path(output).write_bytes(render_letter_pdf(letter))
+            warn_if_default_base_url()
+            Path(output).write_bytes(_signed_pdf(letter, bar_file))
         else:
-            chunks = csv_chunks(letter, dialect) if fmt == "csv" else json_chunks(letter)
-            with click.open_file(output, "w", encoding="utf-8") as out:
-                for chunk in chunks:
-                    out.write(chunk)
+            with click.progressbar(length=export_count(letter), label=f"Exporting {slug}",
+                                   file=bar_file, show_pos=True) as bar:
+                _write_export(letter, fmt, dialect, output, bar.update)
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
     if output != "-":
         click.echo(f"wrote {output}")
+
+
+def _write_export(letter, fmt: str, dialect: str, output: str, advance) -> None:
+    """Write the signature export, telling `advance(rows)` as rows go out."""
+    from ..signatures.exports import csv_chunks, json_chunks
+    from ..signatures.exports_xlsx import write_xlsx
+
+    if fmt == "xlsx":
+        with open(output, "wb") as out:
+            write_xlsx(letter, out, progress=advance)
+        return
+    with click.open_file(output, "w", encoding="utf-8") as out:
+        if fmt == "csv":
+            for number, chunk in enumerate(csv_chunks(letter, dialect)):
+                out.write(chunk)
+                # One signature a line (signer text never holds a line break); the header
+                # line is in the first chunk.
+                advance(chunk.count("\r\n") - (number == 0))
+        else:
+            for chunk in json_chunks(letter):
+                out.write(chunk)
+                advance(int(chunk.startswith(("\n  {", ",\n  {"))))
+
+
+def _signed_pdf(letter, bar_file) -> bytes:
+    """The stored PDF when it is current, else rendered now in parts (and stored), with a
+    progress bar."""
+    from ..delivery.chunked import render_in_parts
+    from ..delivery.jobs import page_count
+    from ..delivery.stored import current_pdf, render_key, store_pdf
+
+    key = render_key(letter)
+    stored = current_pdf(letter, key)
+    if stored is not None:
+        return stored.data
+    started = time.perf_counter()
+    with click.progressbar(length=1, label=f"Rendering {letter.slug}", file=bar_file) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        data = render_in_parts(letter, progress=advance)
+    store_pdf(letter, key, data, page_count(data), time.perf_counter() - started)
+    db.session.commit()
+    return data

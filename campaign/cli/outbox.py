@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .common import STAFF, staff_change
+from .common import STAFF, staff_change, warn_if_default_base_url
 
 outbox_cli = AppGroup("outbox", help="Send the mail waiting in the outbox; re-queue failures.")
 
@@ -16,6 +16,7 @@ def send_command(once: bool) -> None:
     """Deliver queued mail, retrying failures with back-off; runs until stopped unless --once."""
     from ..mail.outbox import run_sender, send_due
 
+    warn_if_default_base_url()
     if once:
         click.echo(str(send_due(limit=10_000)))
     else:

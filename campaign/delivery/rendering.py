@@ -22,8 +22,10 @@ from markupsafe import Markup
 from ..core.links import external_url
 from ..core.markup import render_markdown
 from ..core.templating import lines, long_date
-from ..letters.models import Letter, LetterKind, LetterVersion, SignatoryKind
+from ..letters.images import images_of
+from ..letters.models import Letter, LetterImage, LetterKind, LetterVersion, SignatoryKind
 from ..signatures.queries import Counts, counts, public_signatories
+from .stamp import DeliveryStamp
 
 with warnings.catch_warnings():
     # Without the system's HarfBuzz-Subset library WeasyPrint subsets fonts with fontTools (slower,
@@ -34,6 +36,7 @@ with warnings.catch_warnings():
     from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
+IMAGE_SCHEME = "letter-image"
 # Not PDF/A: WeasyPrint 70 leaves its colour profile file open there (a ResourceWarning).
 PDF_VARIANT = "pdf/ua-1"
 
@@ -60,13 +63,20 @@ class RefusedURL(ValueError):
 
 class StaticFilesOnly(URLFetcher):
     """A WeasyPrint fetcher that serves files under `root` by their file: URL, and nothing else:
-    no other file, no http(s), no data: URLs."""
+    no other file, no http(s), no data: URLs. Besides those, exactly the stored images it is
+    given (`images`: URL from image_url() to content type and bytes), which the template names;
+    letter text cannot (Markdown images print as their alternative text)."""
 
-    def __init__(self, root: Path = STATIC_ROOT) -> None:
+    def __init__(self, root: Path = STATIC_ROOT,
+                 images: dict[str, tuple[str, bytes]] | None = None) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = root.resolve()
+        self.images = dict(images or {})
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url in self.images:
+            content_type, data = self.images[url]
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
         path = self.local_path(url)
         return URLFetcherResponse(
             url, path.read_bytes(), {"Content-Type": CONTENT_TYPES[path.suffix.lower()]})
@@ -84,9 +94,32 @@ class StaticFilesOnly(URLFetcher):
         return path
 
 
+def image_url(image: LetterImage) -> str:
+    """The name a stored image goes by in the print document: no file or host behind it."""
+    return f"{IMAGE_SCHEME}:{image.purpose}/{image.sha256}"
+
+
+def letter_fetcher(letter: Letter) -> StaticFilesOnly:
+    """The fetcher for `letter`'s PDF: the static files and the letter's own stored images."""
+    return StaticFilesOnly(images={image_url(image): (image.content_type, image.data)
+                                   for image in images_of(letter).values()})
+
+
 def letter_text(letter: Letter) -> Letter | LetterVersion:
     """The text signatories signed: the current published version, else the draft itself."""
     return letter.current_version or letter
+
+
+def reference_block(text: Letter | LetterVersion) -> list[tuple[str, str]]:
+    """The labelled details beside the addressee, in the order of a rijkshuisstijl letter;
+    call under the letter's locale. Empty when the letter has none."""
+    attachments = lines(text.attachments)
+    rows = [(gettext("Our reference"), text.reference),
+            (gettext("Contact person"), text.contact_name),
+            (gettext("Phone"), text.contact_phone),
+            (gettext("E-mail"), text.contact_email),
+            (gettext("Attachment(s)"), str(len(attachments)) if attachments else "")]
+    return [(label, value) for label, value in rows if value]
 
 
 def letterhead_lines(letter: Letter) -> list[str]:
@@ -146,12 +179,14 @@ def mark_bare_links(html: Markup) -> Markup:
     return Markup(marked)  # noqa: S704  # nosec B704
 
 
-def render_letter_html(letter: Letter) -> str:
+def render_letter_html(letter: Letter, *, part: object | None = None,
+                       stamp: DeliveryStamp | None = None) -> str:
     """The print document, in the letter's language whatever the reader's; user text is
-    escaped by Jinja, the body is rendered Markdown."""
+    escaped by Jinja, the body is rendered Markdown. `part` (delivery/chunked.py) renders one
+    slice of the signatories: its `signatories` and `counts`, `first`, `last`, `continued`."""
     text = letter_text(letter)
     letterhead = letterhead_lines(letter)
-    letter_counts = counts(letter)
+    letter_counts = part.counts if part else counts(letter)
     with force_locale(letter.language):
         return render_template(
             "pdf/letter.html",
@@ -163,27 +198,45 @@ def render_letter_html(letter: Letter) -> str:
             addressee=lines(text.addressee),
             sender=letterhead[0] if letterhead else "",
             letterhead_details=letterhead[1:],
-            signatories=public_signatories(letter),
+            signatories=part.signatories if part else public_signatories(letter),
+            part=part,
             is_manifesto=letter.kind == LetterKind.MANIFESTO,
+            reference_block=reference_block(text),
+            subject=text.subject or text.title,
+            attachments=lines(text.attachments),
+            images={image.purpose: image_url(image) for image in images_of(letter).values()},
             verify_url=external_url("public.show", slug=letter.slug),
             counts=letter_counts,
-            tally=tally(letter_counts, letter.language, date.today())
+            tally=tally(letter_counts, letter.language,
+                        stamp.delivered_on if stamp else date.today(), delivered=bool(stamp))
             if letter_counts.total else "",
+            # A delivered PDF: its last page carries the verification address and its QR code.
+            delivery=stamp,
         )
 
 
-def render_letter_css(letter: Letter) -> str:
+def page_label(letter: Letter) -> str:
+    """"Pagina {page} van {pages}" in the letter's language."""
     with force_locale(letter.language):
-        page = gettext("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
-    return render_template("pdf/letter.css", page_content=page_counter_content(page),
+        return gettext("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
+
+
+def render_letter_css(letter: Letter, *, numbered: bool = True) -> str:
+    """The print styles; `numbered=False` leaves the page number box empty (chunked.py stamps
+    the numbers after joining the parts)."""
+    page = page_label(letter)
+    return render_template("pdf/letter.css",
+                           page_content=page_counter_content(page) if numbered else '""',
                            has_letterhead=bool(letterhead_lines(letter)))
 
 
-def render_letter_pdf(letter: Letter, *, url_fetcher: StaticFilesOnly | None = None) -> bytes:
-    """The signed letter as PDF bytes. Call inside an app context."""
-    fetcher = url_fetcher or StaticFilesOnly()
+def render_letter_pdf(letter: Letter, *, url_fetcher: StaticFilesOnly | None = None,
+                      stamp: DeliveryStamp | None = None) -> bytes:
+    """The signed letter as PDF bytes; `stamp` for the copy that is delivered (stamp.py).
+    Call inside an app context."""
+    fetcher = url_fetcher or letter_fetcher(letter)
     # Relative links in the body resolve against the letter's public page, never the server's disk.
-    html = HTML(string=render_letter_html(letter), url_fetcher=fetcher,
+    html = HTML(string=render_letter_html(letter, stamp=stamp), url_fetcher=fetcher,
                 base_url=external_url("public.show", slug=letter.slug))
     fonts = FontConfiguration()  # @font-face rules in a stylesheet object need one, shared
     stylesheet = CSS(string=render_letter_css(letter), url_fetcher=fetcher,

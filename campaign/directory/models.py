@@ -21,7 +21,8 @@ class EntryKind:
 
 class DirectoryEntry(db.Model):
     __tablename__ = "directory_entry"
-    __table_args__ = (sa.UniqueConstraint("kind", "code"),)
+    # Named before the naming convention took in every column of a constraint.
+    __table_args__ = (sa.UniqueConstraint("kind", "code", name="uq_directory_entry_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16))

@@ -10,16 +10,28 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 
 from .models import LetterKind, Moderation, SignatoryKind
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("nl", "en")
 FIELDS = ("title", "slug", "kind", "language", "addressee", "place", "date", "salutation",
-          "closing", "letterhead", "signatory_kinds", "moderation", "verification_appendix")
+          "closing", "letterhead", "signatory_kinds", "moderation", "verification_appendix",
+          "subject", "reference", "contact", "attachments", "initiator", "contact_url",
+          "sign_until")
 ALWAYS_REQUIRED = ("title", "slug", "signatory_kinds")
 # The widths of the columns these fields are stored in.
-MAX_LENGTHS = {"title": 300, "place": 200, "salutation": 300, "closing": 300}
+MAX_LENGTHS = {"title": 300, "place": 200, "salutation": 300, "closing": 300, "subject": 300,
+               "reference": 200, "initiator": 300, "contact_url": 500}
+# `contact` is a mapping of these, each stored in its own column (contact_name, ...).
+CONTACT_KEYS = ("name", "phone", "email")
+CONTACT_MAX_LENGTHS = {"name": 200, "phone": 50, "email": 320}
+PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{5,48}$")
+MAX_ATTACHMENTS, MAX_ATTACHMENT_LENGTH = 30, 300
+# A page a reader can open: a web address, or a mail address to write to.
+CONTACT_URL = re.compile(r"^(?:https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#]\S*)?|mailto:\S+@\S+)$",
+                         re.IGNORECASE)
 # A letter is posted to someone; a manifesto stands on its own.
 REQUIRED_FOR_LETTER = ("addressee", "place", "date", "salutation", "closing")
 
@@ -50,15 +62,27 @@ class LetterFile:
     signatory_kinds: list[str] = field(default_factory=list)
     moderation: str = Moderation.UNVERIFIED
     verification_appendix: bool = False
+    subject: str = ""
+    reference: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    attachments: list[str] = field(default_factory=list)
+    initiator: str = ""
+    contact_url: str = ""
+    sign_until: date | None = None
 
 
 class _DatesAsTextLoader(yaml.SafeLoader):
     """YAML without implicit timestamps: "2021-02-30" stays text for our own date check, instead
-    of an exception from deep inside the YAML library."""
+    of an exception from deep inside the YAML library. Numbers stay text as written too: no
+    letter field is a number, and "phone: +31302860000" or "reference: 0042" (octal in YAML 1.1)
+    must not lose their plus sign or zeros."""
 
 
+AS_TEXT = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _DatesAsTextLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in AS_TEXT]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -144,7 +168,8 @@ def _checked(values: dict, lines: dict[str, int], body: str,
                             (f" (line {lines[name]} leaves it empty)" if name in lines else ""))
             fields.setdefault(name, []).append("is required")
 
-    for name in ("title", "addressee", "place", "salutation", "closing", "letterhead"):
+    for name in ("title", "addressee", "place", "salutation", "closing", "letterhead",
+                 "subject", "reference", "initiator", "contact_url"):
         if name in values and values[name] is not None:
             value = _text(values[name])
             if value is None:
@@ -165,14 +190,17 @@ def _checked(values: dict, lines: dict[str, int], body: str,
     else:
         letter.language = language
 
-    raw_date = values.get("date")
-    if isinstance(raw_date, date):
-        letter.date = raw_date
-    elif raw_date not in (None, ""):
-        try:
-            letter.date = date.fromisoformat(str(raw_date).strip())
-        except ValueError:
-            problem("date", f"must be a date written as YYYY-MM-DD, not {raw_date!r}")
+    for name, attribute in (("date", "date"), ("sign_until", "sign_until")):
+        raw_date = values.get(name)
+        if isinstance(raw_date, date):
+            setattr(letter, attribute, raw_date)
+        elif raw_date not in (None, ""):
+            try:
+                setattr(letter, attribute, date.fromisoformat(str(raw_date).strip()))
+            except ValueError:
+                problem(name, f"must be a date written as YYYY-MM-DD, not {raw_date!r}")
+
+    _check_details(values, letter, problem)
 
     kinds = values.get("signatory_kinds")
     if isinstance(kinds, str):
@@ -203,6 +231,9 @@ def _checked(values: dict, lines: dict[str, int], body: str,
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(letter, name)) > limit:
             problem(name, f"is longer than {limit} characters")
+    if letter.contact_url and not CONTACT_URL.fullmatch(letter.contact_url):
+        problem("contact_url", "must be a web address starting with https:// (or http://), or "
+                               f"mailto: and an e-mail address, not {letter.contact_url[:100]!r}")
     if not letter.body:
         where = f"line {body_line}: " if body_line else ""
         problems.append(f"{where}the letter has no text after the front matter")
@@ -210,3 +241,112 @@ def _checked(values: dict, lines: dict[str, int], body: str,
     if problems:
         raise LetterFileError(problems, fields)
     return letter
+
+
+def _check_details(values: dict, letter: LetterFile, problem) -> None:
+    """The reference block's fields: the contact person and the attachments."""
+    contact = values.get("contact")
+    if isinstance(contact, dict):
+        unknown = [str(key) for key in contact if key not in CONTACT_KEYS]
+        if unknown:
+            problem("contact", f"holds unknown keys {', '.join(map(repr, unknown))} "
+                               f"(known: {', '.join(CONTACT_KEYS)})")
+        for key in CONTACT_KEYS:
+            value = _text(contact.get(key)) if contact.get(key) is not None else ""
+            if value is None:
+                problem("contact", f"{key} must be text")
+            elif len(value) > CONTACT_MAX_LENGTHS[key]:
+                problem("contact", f"{key} is longer than {CONTACT_MAX_LENGTHS[key]} characters")
+            elif "\n" in value:
+                problem("contact", f"{key} must be one line")
+            else:
+                setattr(letter, f"contact_{key}", value)
+        if letter.contact_phone and not PHONE.fullmatch(letter.contact_phone):
+            problem("contact", "phone may hold only digits, spaces and + ( ) . / -, "
+                               f"not {letter.contact_phone!r}")
+        if letter.contact_email:
+            try:
+                letter.contact_email = validate_email(
+                    letter.contact_email, check_deliverability=False).normalized
+            except EmailNotValidError:
+                problem("contact", f"email is not an e-mail address: {letter.contact_email!r}")
+        if (letter.contact_phone or letter.contact_email) and not letter.contact_name:
+            problem("contact", "needs the contact person's name beside a phone or e-mail")
+    elif contact not in (None, ""):
+        problem("contact", "must be the lines 'name:', 'phone:' and 'email:' indented under it")
+
+    attachments = values.get("attachments")
+    if isinstance(attachments, str):
+        attachments = attachments.splitlines()
+    if attachments not in (None, ""):
+        if not isinstance(attachments, list) or not all(
+                isinstance(item, (str, int, float)) and not isinstance(item, bool)
+                for item in attachments):
+            if isinstance(attachments, list) and any(isinstance(i, dict) for i in attachments):
+                problem("attachments", "has a line with ': ' in it, which YAML reads as a "
+                                       "field: put that line in quotes (- \"Bijlage 1: ...\")")
+            else:
+                problem("attachments", "must be a list of attachments, one a line")
+            return
+        items = [str(item).strip() for item in attachments if str(item).strip()]
+        if len(items) > MAX_ATTACHMENTS:
+            problem("attachments", f"lists more than {MAX_ATTACHMENTS} attachments")
+        elif any(len(item) > MAX_ATTACHMENT_LENGTH for item in items):
+            problem("attachments", f"has a line longer than {MAX_ATTACHMENT_LENGTH} characters")
+        else:
+            letter.attachments = items
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """Text of several lines as a `|` block, as people write it."""
+
+
+def _literal_text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+class _FlowList(list):
+    """A short list written on one line: `[alderperson, organisation]`."""
+
+
+_LiteralDumper.add_representer(str, _literal_text)
+_LiteralDumper.add_representer(
+    _FlowList, lambda dumper, value: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", value, flow_style=True))
+
+
+def write_letter_file(letter: LetterFile) -> str:
+    """The file `parse_letter_file` reads back as `letter`: empty optional fields left out."""
+    contact = {key: getattr(letter, f"contact_{key}") for key in CONTACT_KEYS
+               if getattr(letter, f"contact_{key}")}
+    values: dict[str, object] = {
+        "title": letter.title, "slug": letter.slug, "kind": letter.kind,
+        "language": letter.language, "addressee": letter.addressee, "place": letter.place,
+        "date": letter.date, "salutation": letter.salutation, "closing": letter.closing,
+        "letterhead": letter.letterhead, "signatory_kinds": _FlowList(letter.signatory_kinds),
+        "moderation": letter.moderation, "verification_appendix": letter.verification_appendix,
+        "subject": letter.subject, "reference": letter.reference, "contact": contact,
+        "attachments": letter.attachments, "initiator": letter.initiator,
+        "contact_url": letter.contact_url, "sign_until": letter.sign_until,
+    }
+    kept = {name: value for name, value in values.items()
+            if value not in (None, "", [], {}) and not (name == "verification_appendix"
+                                                         and value is False)}
+    front = yaml.dump(kept, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True,
+                      default_flow_style=False, width=100)
+    return f"---\n{front}---\n{letter.body.strip()}\n"
+
+
+def file_of(letter) -> LetterFile:
+    """A stored letter (campaign.letters.models.Letter) as the fields of its file."""
+    return LetterFile(
+        title=letter.title, slug=letter.slug, body=letter.body, kind=letter.kind,
+        language=letter.language, addressee=letter.addressee, place=letter.place,
+        date=letter.letter_date, salutation=letter.salutation, closing=letter.closing,
+        letterhead=letter.letterhead, signatory_kinds=letter.kinds, moderation=letter.moderation,
+        verification_appendix=letter.verification_appendix, subject=letter.subject,
+        reference=letter.reference, contact_name=letter.contact_name,
+        contact_phone=letter.contact_phone, contact_email=letter.contact_email,
+        attachments=[line for line in letter.attachments.splitlines() if line.strip()],
+        initiator=letter.initiator, contact_url=letter.contact_url, sign_until=letter.sign_until)

@@ -30,7 +30,11 @@ def _letter_fields(parsed: LetterFile) -> dict[str, object]:
         addressee=parsed.addressee, place=parsed.place, letter_date=parsed.date,
         salutation=parsed.salutation, closing=parsed.closing, letterhead=parsed.letterhead,
         signatory_kinds=",".join(parsed.signatory_kinds), moderation=parsed.moderation,
-        verification_appendix=parsed.verification_appendix)
+        verification_appendix=parsed.verification_appendix, subject=parsed.subject,
+        reference=parsed.reference, contact_name=parsed.contact_name,
+        contact_phone=parsed.contact_phone, contact_email=parsed.contact_email,
+        attachments="\n".join(parsed.attachments), initiator=parsed.initiator,
+        contact_url=parsed.contact_url, sign_until=parsed.sign_until)
 
 
 def import_letter(parsed: LetterFile, actor: str) -> Letter:

@@ -35,8 +35,9 @@ def find_version(letter: Letter, number: int) -> LetterVersion | None:
 
 
 # One text per field, in the order a reader meets them.
-DIFF_FIELDS = ("title", "letterhead", "addressee", "place", "letter_date", "salutation", "body",
-               "closing")
+DIFF_FIELDS = ("title", "letterhead", "reference", "contact_name", "contact_phone", "contact_email",
+               "addressee", "place", "letter_date", "subject", "salutation", "body", "closing",
+               "attachments")
 
 
 def text_of(source: LetterText | LetterFile) -> dict[str, str]:
@@ -45,6 +46,8 @@ def text_of(source: LetterText | LetterFile) -> dict[str, str]:
     for name in DIFF_FIELDS:
         value = getattr(source, "date" if name == "letter_date" and isinstance(
             source, LetterFile) else name, None)
+        if isinstance(value, list):  # a parsed file's attachments, one a line as stored
+            value = "\n".join(value)
         values[name] = value.isoformat() if isinstance(value, date) else (value or "")
     return values
 

@@ -11,6 +11,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 
 if TYPE_CHECKING:
+    from ..delivery.models import Delivery
     from ..signatures.models import Signature
 
 
@@ -31,6 +32,8 @@ class OutboxMail(db.Model):
     signature_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("signature.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(320))
+    # Further addresses in Cc:, comma-separated (a delivery's cover mail).
+    cc: Mapped[str | None] = mapped_column(sa.Text)
     subject: Mapped[str] = mapped_column(sa.String(300))
     # None until the sender renders it (see `template`).
     body_text: Mapped[str | None] = mapped_column(sa.Text)
@@ -45,5 +48,9 @@ class OutboxMail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The delivery whose stored PDF the sender attaches: read when sent, never copied here, and
+    # still known after sending.
+    delivery_id: Mapped[str | None] = mapped_column(sa.ForeignKey("delivery.id"), index=True)
 
     signature: Mapped[Signature | None] = relationship("Signature")
+    delivery: Mapped[Delivery | None] = relationship("Delivery")

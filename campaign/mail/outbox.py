@@ -30,8 +30,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..extensions import mail as flask_mail
 from ..switches.queries import mail_paused
+from .deadline import send_within
 from .models import OutboxMail, OutboxStatus
 
 if TYPE_CHECKING:
@@ -156,8 +156,11 @@ def smtp_address(address: str) -> str:
 
 def _as_message(row: OutboxMail) -> Message:
     message = Message(subject=row.subject, recipients=[smtp_address(row.recipient)],
-                      body=row.body_text, html=row.body_html)
+                      body=row.body_text, html=row.body_html,
+                      cc=[smtp_address(a.strip()) for a in (row.cc or "").split(",") if a.strip()])
     message.msgId = row.message_id
+    if row.delivery is not None:  # a delivery's cover mail carries its stored PDF, as stored
+        message.attach(row.delivery.filename, "application/pdf", row.delivery.pdf)
     return message
 
 
@@ -190,8 +193,10 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
 def _deliver(row: OutboxMail) -> None:
     message = _as_message(row)
     if current_app.config.get("MAIL_SERVER"):
+        # MAIL_TIMEOUT bounds each wait on the server, MAIL_SEND_DEADLINE the whole hand-over
+        # (a server trickling a byte a second would otherwise hold the row for ever).
         with _socket_timeout(current_app.config["MAIL_TIMEOUT"]):
-            flask_mail.send(message)
+            send_within(message, current_app.config["MAIL_SEND_DEADLINE"])
     else:
         _write_to_file(row, message)
 

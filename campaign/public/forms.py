@@ -15,6 +15,14 @@ from ..letters.models import SignatoryKind
 from ..signatures.operations import clean_municipality, deliverable_local_part
 from ..signatures.verification import website_host
 
+# Who may sign, as the sign form lists them ("Who may sign this letter: …").
+KIND_NAMES = {
+    SignatoryKind.ALDERPERSON: _l("alderpersons of a Dutch municipality"),
+    SignatoryKind.ORGANISATION: _l("organisations (through a contact person)"),
+    SignatoryKind.INDIVIDUAL: _l("individual supporters"),
+}
+
+
 KIND_LABELS = {
     SignatoryKind.ALDERPERSON: _l("As an alderperson (wethouder) of a municipality"),
     SignatoryKind.ORGANISATION: _l("On behalf of an organisation"),
@@ -48,7 +56,11 @@ class SignForm(TextForm):
     website = StringField(_l("Website of your organisation or municipality"),
                           filters=[_stripped], validators=[
         Optional(), Length(max=300, message=_l("At most 300 characters."))])
-    public = BooleanField(_l("My name may be shown with the letter"), default=True)
+    # Not ticked in advance: showing a name needs consent given, not assumed.
+    public = BooleanField(_l("My name may be shown with the letter"), default=False)
+    # Opt-in, never ticked in advance (followup.notifications).
+    notify = BooleanField(_l("Mail me once when the letter is delivered and once when it is "
+                             "answered"), default=False)
     # DataRequired, not InputRequired: "consent=false" is input, but no consent.
     consent = BooleanField(_l("I agree to the privacy statement"), validators=[
         DataRequired(_l("You can only sign if you agree to the privacy statement."))])
@@ -58,6 +70,11 @@ class SignForm(TextForm):
         self.kind.choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         if len(kinds) == 1 and not self.kind.data:
             self.kind.data = kinds[0]
+
+    def who_may_sign(self) -> str:
+        """"alderpersons of a Dutch municipality and individual supporters"."""
+        return format_list([str(KIND_NAMES[kind]) for kind, _label in self.kind.choices],
+                           locale=str(get_locale()))
 
     def validate_kind(self, field: RadioField) -> None:
         # RadioField's own check says "Not a valid choice" in English; say it our way.

@@ -5,6 +5,8 @@ scanners fetch every link in a message.
 """
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -15,19 +17,30 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
+from ..core.caching import conditional
 from ..core.clients import client_network, network_hash
 from ..core.i18n import use_language
 from ..directory.queries import municipality_names
 from ..extensions import db, limiter
+from ..followup.queries import Timeline, answer_document, timeline
 from ..letters.models import Letter, LetterStatus
 from ..letters.queries import find_public_letter
 from ..signatures import operations
+from ..signatures.browse import (
+    BadCursor,
+    group_page,
+    letter_signatories,
+    public_counts,
+    public_version,
+)
 from ..signatures.models import Signature, SignatureState
-from ..signatures.queries import counted_per_letter, counts, lead_line, public_signatories
+from ..signatures.queries import counted_per_letter, lead_line
 from ..signatures.tokens import (
     ExpiredLink,
     InvalidLink,
@@ -38,14 +51,22 @@ from ..signatures.tokens import (
 )
 from ..switches.queries import signing_paused
 from .forms import SignForm
+from .privacy import privacy_facts
 
 blueprint = Blueprint("public", __name__)
 PAUSED_RETRY_AFTER_SECONDS = 600
+MAX_QUERY_LENGTH = 100
 
 
 @blueprint.app_template_filter("signer_line")
 def signer_line(signature: Signature) -> str:
     return lead_line(signature, signature.letter.language)
+
+
+@blueprint.app_template_global("follow_up_timeline")
+def follow_up_timeline(letter: Letter) -> Timeline | None:
+    """What happened after delivery (templates/public/_timeline.html); None before."""
+    return timeline(letter)
 
 
 def _sign_limit() -> str:
@@ -77,7 +98,7 @@ def _accepted(response) -> bool:
 def _sign_form_again(limit) -> object:
     """Over a limit: the form again with what was typed, a plain message, and status 429."""
     letter = g.get("letter")
-    if letter is None or not letter.is_open:
+    if letter is None or not letter.accepts_signatures:
         return None
     form = SignForm(letter.kinds)
     page = render_template("public/sign.html", letter=letter, form=form, too_many=True,
@@ -111,23 +132,72 @@ def _public_letter(slug: str) -> Letter:
 def index():
     letters = db.session.scalars(
         sa.select(Letter)
-        .where(Letter.status.in_((LetterStatus.OPEN, LetterStatus.DELIVERED)))
+        .where(Letter.status.in_(LetterStatus.PUBLIC))
         .order_by(Letter.published_at.desc(), Letter.id.desc())).all()
-    return render_template("public/index.html", letters=letters,
+    # Closed and delivered letters stay listed, in the archive, the latest to leave signing first.
+    archive = sorted((letter for letter in letters if not letter.is_open),
+                     key=lambda letter: letter.delivered_at or letter.closed_at
+                     or letter.published_at or letter.created_at, reverse=True)
+    return render_template("public/index.html",
+                           letters=[letter for letter in letters if letter.is_open],
+                           archive=archive,
                            counted=counted_per_letter([letter.id for letter in letters]))
 
 
 @blueprint.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", facts=privacy_facts())
+
+
+def _search_query() -> str:
+    return (request.args.get("q") or "").strip()[:MAX_QUERY_LENGTH]
 
 
 @blueprint.get("/letters/<slug>")
 def show(slug: str):
     letter = _public_letter(slug)
-    return render_template("public/show.html", letter=letter, version=letter.current_version,
-                           counts=counts(letter), signatories=public_signatories(letter),
-                           signing_paused=letter.is_open and signing_paused(letter))
+    query, changed = _search_query(), public_version(letter)
+    return conditional(changed, lambda: render_template(
+        "public/show.html", letter=letter, version=letter.current_version,
+        counts=public_counts(letter, changed), query=query,
+        signatories=letter_signatories(letter, current_app.config["LETTER_PAGE_GROUP_SIZE"],
+                                       query),
+        signing_paused=letter.is_open and signing_paused(letter)))
+
+
+@blueprint.get("/letters/<slug>/answer.pdf")
+def answer_pdf(slug: str):
+    """The recipient's answer as the PDF staff stored: a download, never shown in our origin."""
+    document = answer_document(_public_letter(slug))
+    if document is None:
+        abort(404)
+    response = send_file(io.BytesIO(document.content), mimetype="application/pdf",
+                         as_attachment=True, download_name=document.filename,
+                         etag=document.sha256, last_modified=document.uploaded_at)
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@blueprint.get("/letters/<slug>/signatories")
+def signatories(slug: str):
+    """One kind of co-signers a page at a time (`kind`, `after` a cursor), searched with `q`."""
+    letter = _public_letter(slug)
+    kind = request.args.get("kind", "")
+    if kind not in letter.kinds:
+        abort(404)
+    query, after = _search_query(), request.args.get("after") or None
+    changed = public_version(letter)
+
+    def render():
+        try:
+            page = group_page(letter, kind, current_app.config["SIGNATORIES_PER_PAGE"], after,
+                              query)
+        except BadCursor:
+            abort(400, description=_("This link to a page of the list is not valid."))
+        return render_template("public/signatories.html", letter=letter, page=page,
+                               query=query, counts=public_counts(letter, changed))
+
+    return conditional(changed, render)
 
 
 @blueprint.route("/letters/<slug>/sign", methods=["GET", "POST"])
@@ -139,7 +209,7 @@ def show(slug: str):
                deduct_when=_accepted, on_breach=_sign_form_again)
 def sign(slug: str):
     letter = _public_letter(slug)
-    if not letter.is_open:
+    if not letter.accepts_signatures:
         return render_template("public/closed.html", letter=letter), 409
     if signing_paused(letter):
         return _paused(letter)
@@ -149,7 +219,7 @@ def sign(slug: str):
             kind=form.kind.data, name=form.name.data, email=form.email.data,
             role=form.role.data or "", organisation=form.organisation.data or "",
             municipality=form.municipality.data or "", website=form.website.data or "",
-            public=form.public.data)
+            public=form.public.data, notify=form.notify.data)
         operations.submit_signature(letter, details, client_network_hash=network_hash())
         db.session.commit()
         # Shown once on the next page, to this browser only: where to look for the mail.
@@ -222,7 +292,7 @@ def _confirm_or_show(purpose: str, template: str, slug: str, token: str):
     letter = signature.letter
     if signature.state in (SignatureState.CONFIRMED, SignatureState.WITHDRAWN):
         return _state_page(signature)
-    if not letter.is_open:
+    if not letter.accepts_signatures:
         return render_template("public/closed.html", letter=letter), 409
     if signing_paused(letter):
         return _paused(letter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -64,15 +64,24 @@ class CsvDialect:
 def csv_chunks(letter: Letter, dialect: str = CsvDialect.EXCEL_NL) -> Iterator[str]:
     """Every signature as CSV, in chunks of about 64 KB: memory stays flat however many."""
     dutch = dialect == CsvDialect.EXCEL_NL
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\r\n")
-    if dutch:
-        buffer.write("\ufeff")
-    writer.writerow([DUTCH_HEADERS[name] for name in FIELDS] if dutch else FIELDS)
     yes_no = {True: "ja", False: "nee"} if dutch else {}
-    for row in _rows(letter):
-        writer.writerow([_cell(yes_no.get(row[name], row[name]) if isinstance(row[name], bool)
-                               else row[name]) for name in FIELDS])
+    rows = ([yes_no.get(row[name], row[name]) if isinstance(row[name], bool) else row[name]
+             for name in FIELDS] for row in _rows(letter))
+    yield from csv_stream([DUTCH_HEADERS[name] for name in FIELDS] if dutch else FIELDS, rows,
+                          delimiter=";" if dutch else ",", bom=dutch)
+
+
+def csv_stream(header: Iterable[str], rows: Iterable[Iterable[object]], delimiter: str = ",",
+               bom: bool = False) -> Iterator[str]:
+    """Rows as CSV with the formula guard on every cell, in chunks of about 64 KB (this export
+    and the public one at /letters/<slug>/signatures.csv)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

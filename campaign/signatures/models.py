@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.collation import sort_key
+from ..core.collation import search_key, sort_key
 from ..core.text import clean_line
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -45,13 +45,34 @@ def new_token_nonce() -> str:
     return secrets.token_urlsafe(12)
 
 
+_CONFIRMED = sa.text("state = 'confirmed'")
+
+
 class Signature(db.Model):
     __tablename__ = "signature"
     # One live signature per address and letter; a withdrawn one has no address left, and NULLs
     # never collide in a unique constraint.
     __table_args__ = (
-        sa.UniqueConstraint("letter_id", "email"),
+        sa.UniqueConstraint("letter_id", "email", name="uq_signature_letter_id"),
         sa.Index("ix_signature_letter_public", "letter_id", "state", "review"),
+        # The indexes of the public lists (queries.py, api), each in the order it is read, over
+        # confirmed signatures only: a page, and a count, read the index and nothing else.
+        # The search key last: SQLite tests a search against the index, not the table (100,000
+        # rows without a match: 40 ms instead of 600).
+        sa.Index("ix_signature_public_order", "letter_id", "kind", "lead", "municipality_key",
+                 "organisation_key", "name_key", "id", "search_key", sqlite_where=_CONFIRMED,
+                 postgresql_where=_CONFIRMED),
+        sa.Index("ix_signature_api_order", "letter_id", "confirmed_at", "id",
+                 sqlite_where=_CONFIRMED, postgresql_where=_CONFIRMED),
+        sa.Index("ix_signature_counts", "letter_id", "kind", "verification", "public", "review",
+                 sqlite_where=_CONFIRMED, postgresql_where=_CONFIRMED),
+        # Search by any part of a word: trigrams on PostgreSQL (pg_trgm). On SQLite this is a
+        # plain index nobody reads; the search reads ix_signature_public_order.
+        sa.Index("ix_signature_search_key", "search_key", postgresql_using="gin",
+                 postgresql_ops={"search_key": "gin_trgm_ops"}, sqlite_where=_CONFIRMED,
+                 postgresql_where=_CONFIRMED),
+        # The newest change of a letter's signatures in one lookup (delivery/stored.py).
+        sa.Index("ix_signature_letter_changed", "letter_id", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +95,8 @@ class Signature(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(320))
     website: Mapped[str | None] = mapped_column(sa.String(300))
     public: Mapped[bool] = mapped_column(default=True)
+    # The signer asked for one mail when the letter is delivered and one when it is answered.
+    notify_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     lead: Mapped[bool] = mapped_column(default=False)
     invited: Mapped[bool] = mapped_column(default=False)
     # Part of every e-mailed link; replacing it voids the links sent before.
@@ -81,7 +104,12 @@ class Signature(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(200), default="")
     municipality_key: Mapped[str] = mapped_column(sa.String(200), default="")
     organisation_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Name, organisation and municipality folded (collation.search_key), for the public search.
+    search_key: Mapped[str] = mapped_column(sa.String(610), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set on every insert and update (ORM or Core): a stored PDF is outdated once it moves.
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                 server_default=sa.func.current_timestamp())
     confirmed_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     # A keyed hash of the network the sign form came from (core.clients), for the fraud report;
@@ -111,7 +139,9 @@ class Signature(db.Model):
     @classmethod
     def counted(cls) -> sa.ColumnElement[bool]:
         """Signatures that count: confirmed and let through by the letter's moderation."""
-        return sa.and_(cls.state == SignatureState.CONFIRMED, cls.review.in_(Review.PUBLIC))
+        # The state as a literal: the partial indexes (WHERE state = 'confirmed') then apply.
+        return sa.and_(cls.state == sa.literal_column("'confirmed'"),
+                       cls.review.in_(Review.PUBLIC))
 
     @classmethod
     def named(cls) -> sa.ColumnElement[bool]:
@@ -139,3 +169,5 @@ def _store_sort_keys(mapper: Any, connection: Any, signature: Signature) -> None
     signature.name_key = sort_key(signature.name)[:200]
     signature.municipality_key = sort_key(signature.municipality)[:200]
     signature.organisation_key = sort_key(signature.organisation)[:200]
+    signature.search_key = search_key(signature.name, signature.organisation,
+                                      signature.municipality)

@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..core.collation import sort_key
+from ..core.collation import search_key, sort_key
 from ..core.errors import NotAllowed
 from ..core.i18n import use_language
 from ..core.links import external_url
@@ -49,6 +49,8 @@ class SignerDetails:
     website: str = ""
     public: bool = True
     lead: bool = False
+    # From the sign form: mail me when the letter is delivered and when it is answered.
+    notify: bool = False
 
 
 def normalise_email(address: str) -> str:
@@ -136,8 +138,10 @@ def _apply_details(signature: Signature, details: SignerDetails) -> None:
 
 
 def _require_open(letter: Letter) -> None:
-    if not letter.is_open:
-        raise NotAllowed(f"letter {letter.slug} is {letter.status}")
+    if not letter.accepts_signatures:
+        raise NotAllowed(f"letter {letter.slug} is {letter.status}"
+                         + (f", signing closed after {letter.sign_until}"
+                            if letter.signing_closed_by_deadline else ""))
 
 
 # A form filled in again and again with someone's address must not flood their mailbox.
@@ -183,7 +187,9 @@ def _insert_ignoring_duplicate(values: dict[str, object]) -> None:
         from sqlalchemy.dialects.sqlite import insert
     keys = {"name_key": sort_key(values["name"])[:200],
             "municipality_key": sort_key(values["municipality"])[:200],
-            "organisation_key": sort_key(values["organisation"])[:200]}
+            "organisation_key": sort_key(values["organisation"])[:200],
+            "search_key": search_key(values["name"], values["organisation"],
+                                     values["municipality"])}
     # The table, not the mapped class: a Core statement skips the ORM's bookkeeping on the one
     # path that must be fast (the sign POST).
     db.session.execute(insert(Signature.__table__).values(**values, **keys)
@@ -208,7 +214,8 @@ def submit_signature(letter: Letter, details: SignerDetails,
     _insert_ignoring_duplicate(dict(
         letter_id=letter.id, email=email, state=SignatureState.PENDING,
         version_id=version.id if version else None, token_nonce=new_token_nonce(),
-        created_at=utcnow(), client_network_hash=client_network_hash, **values))
+        created_at=utcnow(), client_network_hash=client_network_hash,
+        notify_updates=details.notify, **values))
     table = Signature.__table__
     signature_id = db.session.scalar(sa.select(table.c.id).where(
         table.c.letter_id == letter.id, table.c.email == email))
@@ -262,7 +269,8 @@ def render_thank_you(row: OutboxMail) -> bool:
 
 
 ERASED = dict(name=None, role=None, organisation=None, municipality=None, email=None,
-              website=None, public=False, name_key="", municipality_key="", organisation_key="")
+              website=None, public=False, name_key="", municipality_key="", organisation_key="",
+              search_key="")
 
 
 def withdraw_signature(signature: Signature) -> bool:

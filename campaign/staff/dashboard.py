@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ..followup.queries import overdue_answers
 from ..mail.queries import outbox_counts
 from ..signatures.queries import letters_overview
 from .access import ANY_STAFF, allow
@@ -13,4 +14,4 @@ from .blueprint import blueprint
 @allow(*ANY_STAFF)
 def dashboard():
     return render_template("staff/dashboard.html", letters=letters_overview(),
-                           outbox=outbox_counts())
+                           outbox=outbox_counts(), overdue=overdue_answers())

@@ -28,7 +28,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..accounts.models import Role
@@ -39,8 +39,11 @@ from ..delivery.rendering import render_letter_pdf
 from ..extensions import db
 from ..letters import operations, queries
 from ..letters.letterfile import (
+    CONTACT_KEYS,
+    CONTACT_URL,
     FIELDS,
     MAX_LENGTHS,
+    PHONE,
     SLUG,
     LetterFile,
     LetterFileError,
@@ -49,6 +52,7 @@ from ..letters.letterfile import (
 )
 from ..letters.models import Letter, LetterKind, LetterStatus, Moderation, SignatoryKind
 from ..signatures.exports import csv_chunks, json_chunks
+from ..signatures.exports_xlsx import xlsx_chunks
 from ..signatures.queries import counts, letters_overview
 from ..signatures.versions import signatures_per_version
 from .access import allow, letter_or_404
@@ -68,7 +72,10 @@ MODERATION_LABELS = {
 }
 FIELD_LABELS = {"title": _l("Title"), "letterhead": _l("Letterhead"), "addressee": _l("Addressee"),
                 "place": _l("Place"), "letter_date": _l("Date"), "salutation": _l("Salutation"),
-                "body": _l("Text"), "closing": _l("Closing")}
+                "body": _l("Text"), "closing": _l("Closing"), "subject": _l("Subject"),
+                "reference": _l("Our reference"), "contact_name": _l("Contact person"),
+                "contact_phone": _l("Contact person's phone"),
+                "contact_email": _l("Contact person's e-mail"), "attachments": _l("Attachments")}
 # Only a letter is posted to someone; a manifesto needs none of these.
 NEEDED_FOR_A_LETTER = ("addressee", "place", "date", "salutation", "closing")
 
@@ -111,6 +118,22 @@ class LetterForm(TextForm):
                              default=Moderation.UNVERIFIED)
     verification_appendix = BooleanField(
         _l("End the PDF with an appendix on how each signatory is verified"))
+    subject = StringField(_l("Subject"), validators=[Length(max=MAX_LENGTHS["subject"])])
+    reference = StringField(_l("Our reference"), validators=[Length(max=MAX_LENGTHS["reference"])])
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=200)])
+    contact_phone = StringField(_l("Contact person's phone"), validators=[
+        Optional(), Length(max=50), Regexp(PHONE, message=_l(
+            "Write the phone number with digits, spaces and + ( ) . / - only."))])
+    contact_email = StringField(_l("Contact person's e-mail"), validators=[
+        Optional(), Length(max=320),
+        Email(_l("Write an e-mail address, e.g. info@example.nl."), check_deliverability=False)])
+    attachments = TextAreaField(_l("Attachments"), validators=[Length(max=10_000)])
+    initiator = StringField(_l("Who is behind the letter"),
+                            validators=[Length(max=MAX_LENGTHS["initiator"])])
+    contact_url = StringField(_l("Contact address (web page or mailto:)"), validators=[
+        Optional(), Length(max=MAX_LENGTHS["contact_url"]), Regexp(CONTACT_URL, message=_l(
+            "Write a web address starting with https://, or mailto: and an e-mail address."))])
+    sign_until = StringField(_l("Signing closes after"), validators=[Optional(), _is_date])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -120,6 +143,10 @@ class LetterForm(TextForm):
                 if not (field.data or "").strip() and not field.errors:
                     field.errors = [_l("A letter needs this; only a manifesto goes without.")]
                     valid = False
+        if ((self.contact_phone.data or "").strip() or (self.contact_email.data or "").strip()
+                ) and not (self.contact_name.data or "").strip():
+            self.contact_name.errors = [_l("Name the contact person beside the phone or e-mail.")]
+            valid = False
         return valid
 
     def letter_file(self, slug: str | None = None) -> LetterFile:
@@ -130,19 +157,29 @@ class LetterForm(TextForm):
                 values[name] = value.replace("\r\n", "\n").strip()
         if slug is not None:
             values["slug"] = slug
+        values["contact"] = {key: self[f"contact_{key}"].data.strip() for key in CONTACT_KEYS
+                             if (self[f"contact_{key}"].data or "").strip()} or None
         return check_letter_fields(values, self.body.data.replace("\r\n", "\n"))
 
     def show_problems(self, error: LetterFileError) -> None:
         """Problems the file format found (rare, the form checks first) beside their fields."""
         for name, messages in error.fields.items():
-            target = self[name] if name in self else self.body
-            target.errors = list(target.errors) + [m[:1].upper() + m[1:] + "." for m in messages]
+            for message in messages:
+                where = name
+                if name == "contact":  # "phone may hold only ..." belongs beside the phone
+                    where = f"contact_{message.split()[0]}"
+                    where = where if where in self else "contact_name"
+                target = self[where] if where in self else self.body
+                target.errors = list(target.errors) + [message[:1].upper() + message[1:] + "."]
 
     def fill_from(self, letter: Letter) -> None:
         for name in FIELDS:
-            if name in self and name not in ("date", "signatory_kinds"):
+            if name in self and name not in ("date", "signatory_kinds", "sign_until"):
                 self[name].data = getattr(letter, name)
         self.date.data = letter.letter_date.isoformat() if letter.letter_date else ""
+        self.sign_until.data = letter.sign_until.isoformat() if letter.sign_until else ""
+        for key in CONTACT_KEYS:
+            self[f"contact_{key}"].data = getattr(letter, f"contact_{key}")
         self.signatory_kinds.data = letter.kinds
         self.body.data = letter.body
 
@@ -395,15 +432,20 @@ def versions(slug: str):
 
 # -- exports ----------------------------------------------------------------------------------
 
-@blueprint.get("/letters/<slug>/export.<any(pdf, csv, json):fmt>")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+@blueprint.get("/letters/<slug>/export.<any(pdf, csv, json, xlsx):fmt>")
 @allow(Role.EDITOR)
 def export_letter(slug: str, fmt: str):
-    """The same files as `flask letters export`: the signed PDF, every signature as CSV or JSON
-    (with e-mail addresses: for staff only), streamed."""
+    """The same files as `flask letters export`: the signed PDF (rendered in the background:
+    staff/pdf.py), every signature as CSV, JSON or XLSX (with e-mail addresses: for staff
+    only), streamed."""
     letter = letter_or_404(slug)
-    disposition = {"Content-Disposition": f'attachment; filename="{letter.slug}.{fmt}"'}
     if fmt == "pdf":
-        return Response(render_letter_pdf(letter), mimetype="application/pdf",
+        return redirect(url_for(".pdf_download", slug=slug), code=303)
+    disposition = {"Content-Disposition": f'attachment; filename="{letter.slug}.{fmt}"'}
+    if fmt == "xlsx":
+        return Response(stream_with_context(xlsx_chunks(letter)), mimetype=XLSX_TYPE,
                         headers=disposition)
     chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
     mimetype = "text/csv" if fmt == "csv" else "application/json"

@@ -1,7 +1,8 @@
 """Benchmark jobs, each run in a process of its own so that its peak memory is its own:
 `python jobs.py JOB ARGS…` does the job and prints one JSON line with its seconds and peak RSS.
 
-Jobs: seed-signatures SLUG COUNT KIND, pending-links SLUG COUNT FILE, pdf SLUG, pdf-floor COUNT,
+Jobs: seed-signatures SLUG COUNT KIND, pending-links SLUG COUNT FILE, pdf SLUG (one document),
+pdf-parts SLUG (in parts, joined), pdf-reuse SLUG (served again unchanged), pdf-floor COUNT,
 export SLUG FILE, outbox COUNT.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _letter(slug: str):
 
 def seed_signatures(slug: str, count: str, state: str = "confirmed") -> dict:
     """`count` signatures of organisations with names of their own, in bulk (Core inserts)."""
-    from campaign.core.collation import sort_key
+    from campaign.core.collation import search_key, sort_key
     from campaign.core.timeutil import utcnow
     from campaign.extensions import db
     from campaign.signatures.models import Signature, new_token_nonce
@@ -53,7 +54,8 @@ def seed_signatures(slug: str, count: str, state: str = "confirmed") -> dict:
                 "confirmed" else None, name=name, role="directeur", organisation=organisation,
                 email=f"s{number}@{slug}.bench.example", public=True, lead=False, invited=False,
                 token_nonce=new_token_nonce(), name_key=sort_key(name),
-                organisation_key=sort_key(organisation), municipality_key="", created_at=now,
+                organisation_key=sort_key(organisation), municipality_key="",
+                search_key=search_key(name, organisation), created_at=now,
                 confirmed_at=now if state == "confirmed" else None))
             if len(rows) == BATCH:
                 db.session.execute(Signature.__table__.insert(), rows)
@@ -94,6 +96,49 @@ def pdf(slug: str) -> dict:
         started = time.perf_counter()
         data = render_letter_pdf(_letter(slug))
         return {"seconds": time.perf_counter() - started, "bytes": len(data)}
+
+
+def pdf_parts(slug: str) -> dict:
+    """The signed letter rendered in parts and joined (delivery/chunked.py), as the worker does."""
+    from campaign.delivery.chunked import render_in_parts
+
+    with app_context():
+        started = time.perf_counter()
+        data = render_in_parts(_letter(slug))
+        return {"seconds": time.perf_counter() - started, "bytes": len(data)}
+
+
+def pdf_reuse(slug: str) -> dict:
+    """An editor asks for the PDF, the worker renders it, then the unchanged letter's PDF is
+    downloaded again: the median of 20 downloads, through the staff page."""
+    import statistics
+
+    from campaign.accounts import operations
+    from campaign.audit import Actor
+    from campaign.core.errors import NotAllowed
+    from campaign.delivery.jobs import run_due
+    from campaign.extensions import db
+
+    with app_context() as app:
+        app.config["WTF_CSRF_ENABLED"] = False  # the figure is the download, not the form
+        try:  # one account for every letter of the run
+            operations.create_user("bench-editor@example.org", "editor",
+                                   "bench password 12345", Actor.of("bench"), name="Bench")
+            db.session.commit()
+        except NotAllowed:
+            db.session.rollback()
+        client, base = app.test_client(), app.config["BASE_URL"]  # its cookies are for BASE_URL
+        client.post(f"{base}/staff/login", data={"password": "bench password 12345",
+                                                 "email": "bench-editor@example.org"})
+        client.post(f"{base}/staff/letters/{slug}/pdf")
+        run_due()
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            response = client.get(f"{base}/staff/letters/{slug}/pdf/download")
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        return {"seconds": statistics.median(times), "bytes": len(response.data)}
 
 
 def pdf_floor(count: str) -> dict:
@@ -159,6 +204,7 @@ def outbox(count: str) -> dict:
 
 
 JOBS = {"seed-signatures": seed_signatures, "pending-links": pending_links, "pdf": pdf,
+        "pdf-parts": pdf_parts, "pdf-reuse": pdf_reuse,
         "pdf-floor": pdf_floor, "export": export, "outbox": outbox}
 
 if __name__ == "__main__":

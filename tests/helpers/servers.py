@@ -43,13 +43,15 @@ def fresh_user_environment(tmp_path: Path, port: int, **settings: str) -> dict:
 
 
 @contextmanager
-def gunicorn(env: dict, port: int, workers: int = 2, threads: int = 1):
-    """The app served by gunicorn, the production server, until the block ends; with `threads`
-    above 1, each worker serves that many requests at once (the gthread worker)."""
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "wsgi:app"],
-        env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def gunicorn(env: dict, port: int, workers: int = 2, threads: int | None = None):
+    """The app served by gunicorn, the production server, with the shipped gunicorn.conf.py
+    (threaded workers) until the block ends; `threads` overrides its threads per worker."""
+    command = [str(BIN / "gunicorn"), "--config", str(PROJECT / "gunicorn.conf.py"),
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    server = subprocess.Popen([*command, "wsgi:app"], env=env, cwd=PROJECT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

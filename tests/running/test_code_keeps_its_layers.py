@@ -9,7 +9,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "campaign"
 FACES = ("public", "api", "staff", "cli")
-DOMAINS = ("letters", "signatures", "mail", "audit", "delivery", "directory", "accounts")
+DOMAINS = ("letters", "signatures", "mail", "audit", "delivery", "directory", "accounts",
+           "followup")
 
 
 def _imports(path: Path) -> set[str]:

@@ -47,6 +47,7 @@ def test_signer_on_a_phone_sees_errors_beside_fields_then_signs(served, phone, m
     phone.fill("#municipality", "Utrecht")
     phone.fill("#email", SIGNER["email"])
     phone.fill("#website", SIGNER["website"])
+    phone.check("#public")  # not ticked in advance: showing a name needs consent given
     phone.check("#consent")
     phone.get_by_role("button", name="Ondertekenen").click()
     assert phone.locator("h1").inner_text() == "Controleer uw e-mail"

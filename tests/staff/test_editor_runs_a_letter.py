@@ -277,8 +277,9 @@ def test_the_exports_are_the_files_the_cli_writes(app, staff, factories, editor,
     factories.signatures(SLUG, [{"name": "Marieke de Groot", "municipality": "Utrecht"},
                                 {"name": "=HYPERLINK()", "municipality": "Tilburg"}])
     page = editor.get(f"/staff/letters/{SLUG}")
-    for fmt in ("pdf", "csv", "json"):
+    for fmt in ("csv", "json", "xlsx"):
         assert f'href="/staff/letters/{SLUG}/export.{fmt}"' in page.text
+    assert f'href="/staff/letters/{SLUG}/pdf"' in page.text
 
     for fmt in ("csv", "json"):
         response = editor.get(f"/staff/letters/{SLUG}/export.{fmt}")
@@ -293,7 +294,11 @@ def test_the_exports_are_the_files_the_cli_writes(app, staff, factories, editor,
                                              for n in range(2)}
     assert "'=HYPERLINK()" in editor.get(f"/staff/letters/{SLUG}/export.csv").text
 
-    pdf = editor.get(f"/staff/letters/{SLUG}/export.pdf")
+    # The PDF is rendered by the worker (tests/delivery/test_staff_gets_pdf_from_worker.py).
+    assert editor.get(f"/staff/letters/{SLUG}/export.pdf").status_code == 303
+    editor.post(f"/staff/letters/{SLUG}/pdf")
+    assert staff.run("worker", "--once").exit_code == 0
+    pdf = editor.get(f"/staff/letters/{SLUG}/export.pdf", follow_redirects=True)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"] == f'attachment; filename="{SLUG}.pdf"'
 

@@ -1,0 +1,241 @@
+"""The signed letter rendered in parts, so that a letter with 10,000 co-signers needs the memory
+of one part, not of the whole document.
+
+WeasyPrint keeps the layout of every page of a document until it writes the PDF (about 89 KB an
+entry). Here the co-signers are laid out `PART_SIZE` entries at a time: the first part carries
+the letter's own pages; every later part starts with a throw-away first page (so that each part's
+pages are "follow-on" pages with the slim header) and no part but the last keeps its last page:
+the entries found there start the next part, so that no page is half empty where two parts meet.
+Each part is written as a tagged PDF/UA file at once and forgotten; pypdf joins them, and the
+page numbers ("Pagina 3 van 140") are stamped afterwards, from a document of empty pages laid out
+with the letter's own page style, because only then is the total known.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import pikepdf
+from flask_babel import force_locale
+
+from ..core.links import external_url
+from ..letters.models import Letter
+from ..signatures.queries import Counts, PublicSignatories, counts, public_signatories
+from .rendering import (
+    CSS,
+    HTML,
+    PDF_VARIANT,
+    STATIC_ROOT,
+    FontConfiguration,
+    letter_fetcher,
+    path2url,
+    render_letter_css,
+    render_letter_html,
+)
+from .stamp import DeliveryStamp
+
+# Entries laid out per WeasyPrint document: 1,000 two-line entries are ~23 pages and ~90 MB
+# (10,000 co-signers: 371 MB peak with parts of 1,000, 403 MB with 1,500, at about equal time).
+PART_SIZE = 1000
+SECTIONS = ("alderpersons", "organisations", "individuals")
+# A continuation part begins with a page of its own that is thrown away (see the docstring).
+# The list it continues starts at the top of the page, as it would in one document.
+PART_CSS = """.part-start { break-after: page; height: 1px; }
+.part-start + .signatories { margin-top: 0; }"""
+# The stamp: only the page number box of the letter's page style, without its rule (the parts
+# drew that already).
+STAMP_CSS = """
+@page { @top-left { content: none; } @top-right { content: none; }
+        @bottom-left { content: none; } @bottom-right { border-top-color: transparent; } }
+@page :first { @top-left { content: none; } @top-right { content: none; } }
+.page { break-before: page; } .page:first-child { break-before: auto; }
+"""
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Part:
+    """What render_letter_html needs for one part (see templates/pdf/letter.html)."""
+    signatories: PublicSignatories
+    counts: Counts
+    everyone: PublicSignatories
+    first: bool
+    last: bool
+    continued: frozenset[str] = field(default_factory=frozenset)
+
+
+def entry_count(signatories: PublicSignatories) -> int:
+    return sum(len(getattr(signatories, name)) for name in SECTIONS)
+
+
+def _slice(everyone: PublicSignatories, start: int, stop: int,
+           first: bool) -> tuple[PublicSignatories, frozenset[str]]:
+    """Entries start…stop of the co-signers, counted through the sections in print order."""
+    taken, continued, offset = {}, set(), 0
+    for name in SECTIONS:
+        entries = getattr(everyone, name)
+        low, high = max(start - offset, 0), min(stop - offset, len(entries))
+        taken[name] = entries[low:high] if low < high else []
+        if low > 0 and low < high:
+            continued.add(name)
+        offset += len(entries)
+    sliced = replace(everyone, leads=everyone.leads if first else [], **taken)
+    return sliced, frozenset(continued)
+
+
+class _Renderer:
+    def __init__(self, letter: Letter, stamp: DeliveryStamp | None) -> None:
+        self.letter, self.delivery = letter, stamp
+        self.fetcher = letter_fetcher(letter)
+        self.fonts = FontConfiguration()
+        self.base_url = external_url("public.show", slug=letter.slug)
+        self.styles = [
+            CSS(string=render_letter_css(letter, numbered=False), url_fetcher=self.fetcher,
+                base_url=path2url(STATIC_ROOT), font_config=self.fonts),
+            CSS(string=PART_CSS, font_config=self.fonts),
+        ]
+
+    def part(self, part: Part, start: int) -> tuple[bytes, int]:
+        """One part as PDF bytes, and where the next part starts (its stop unless the entries
+        of its dropped last page carry over)."""
+        html = HTML(string=render_letter_html(self.letter, part=part, stamp=self.delivery),
+                    url_fetcher=self.fetcher, base_url=self.base_url)
+        # Each co-signer entry is one <li> of a ul.names, in print order.
+        number = {id(element): start + n
+                  for n, element in enumerate(_names_items(html.etree_element))}
+        document = html.render(stylesheets=self.styles, font_config=self.fonts,
+                               presentational_hints=False, pdf_variant=PDF_VARIANT)
+        pages = document.pages[0 if part.first else 1:]
+        stop = start + entry_count(part.signatories)
+        if not part.last and len(pages) > 1:
+            on_last = [number[id(box.element)] for box in _boxes(pages[-1]._page_box)
+                       if box.element_tag == "li" and id(box.element) in number]
+            if on_last and min(on_last) > start:
+                stop, pages = min(on_last), pages[:-1]
+        data = document.copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
+        return data, stop
+
+    def stamp(self, total: int) -> bytes:
+        """`total` empty pages carrying only their page numbers, in the letter's page style."""
+        css = render_letter_css(self.letter, numbered=True)
+        # Without a letterhead the page style has no header boxes; the numbers sit where the
+        # letter's own do either way.
+        html = HTML(string=f'<html lang="{self.letter.language}"><body>'
+                           + '<div class="page"></div>' * total + "</body></html>",
+                    url_fetcher=self.fetcher)
+        return html.write_pdf(stylesheets=[
+            CSS(string=css, url_fetcher=self.fetcher, base_url=path2url(STATIC_ROOT),
+                font_config=self.fonts),
+            CSS(string=STAMP_CSS, font_config=self.fonts)], font_config=self.fonts,
+            presentational_hints=False, pdf_variant=PDF_VARIANT)
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _names_items(root) -> list:
+    """The <li> of every ul.names, in document order."""
+    items = []
+    for ul in root.iter("ul"):
+        if "names" in (ul.get("class") or "").split():
+            items.extend(ul.iter("li"))
+    return items
+
+
+def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
+                    progress: Progress | None = None,
+                    stamp: DeliveryStamp | None = None) -> bytes:
+    """The signed letter as PDF bytes, like rendering.render_letter_pdf, in parts of about
+    `part_size` co-signers; `stamp` for the delivered copy. `progress(done, total)` hears after
+    every part. Call inside an app context."""
+    everyone, letter_counts = public_signatories(letter), counts(letter)
+    total = entry_count(everyone)
+    renderer = _Renderer(letter, stamp)
+    pieces: list[bytes] = []
+    start, first = 0, True
+    with force_locale(letter.language):
+        while True:
+            stop = min(start + part_size, total)
+            signatories, continued = _slice(everyone, start, stop, first)
+            part = Part(signatories, letter_counts, everyone, first=first, last=stop >= total,
+                        continued=continued)
+            data, stop = renderer.part(part, start)
+            pieces.append(data)
+            if progress:
+                progress(stop, total)
+            if part.last:
+                break
+            start, first = stop, False
+        return join(pieces, renderer.stamp)
+
+
+def join(pieces: list[bytes], stamp: Callable[[int], bytes]) -> bytes:
+    """The parts as one PDF: the first part's catalogue (language, metadata, tags), every
+    part's pages and structure, then the page numbers over every page."""
+    joined = pikepdf.open(io.BytesIO(pieces[0]))
+    for piece in pieces[1:]:
+        with pikepdf.open(io.BytesIO(piece)) as other:
+            _append_tagged(joined, other)
+    with pikepdf.open(io.BytesIO(stamp(len(joined.pages)))) as numbers:
+        for page, number in zip(joined.pages, numbers.pages):
+            page.add_overlay(number)
+        out = io.BytesIO()
+        joined.save(out)
+    joined.close()
+    return out.getvalue()
+
+
+def _document_element(tree: pikepdf.Dictionary) -> pikepdf.Dictionary:
+    """The structure tree's one /Document element (WeasyPrint makes one), else the root."""
+    kids = tree.get("/K")
+    if isinstance(kids, pikepdf.Array) and len(kids) == 1:
+        kids = kids[0]
+    return kids if isinstance(kids, pikepdf.Dictionary) else tree
+
+
+def _kids(element: pikepdf.Dictionary) -> pikepdf.Array:
+    kids = element.get("/K")
+    if not isinstance(kids, pikepdf.Array):
+        element.K = kids = pikepdf.Array([] if kids is None else [kids])
+    return kids
+
+
+def _append_tagged(joined: pikepdf.Pdf, other: pikepdf.Pdf) -> None:
+    """Append `other`'s pages and hang its structure elements under the joined document's, with
+    its marked-content references renumbered so that they stay unique."""
+    first_page = len(joined.pages)
+    joined.pages.extend(other.pages)
+    tree, theirs = joined.Root.get("/StructTreeRoot"), other.Root.get("/StructTreeRoot")
+    if tree is None or theirs is None:
+        return
+    nums = tree.ParentTree.Nums
+    offset = int(tree.get("/ParentTreeNextKey", len(nums) // 2))
+    for page in joined.pages[first_page:]:
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+    ours = _document_element(tree)
+    our_kids = _kids(ours)
+    for kid in list(_kids(_document_element(theirs))):
+        # Unhooked from its old parent first, so that the copy does not drag that whole tree
+        # along; page references map onto the pages copied above.
+        del kid.P
+        copied = joined.copy_foreign(kid)
+        copied.P = ours
+        our_kids.append(copied)
+    their_nums = theirs.ParentTree.Nums
+    for n in range(0, len(their_nums), 2):
+        nums.append(int(their_nums[n]) + offset)
+        nums.append(_copy(joined, their_nums[n + 1]))
+    tree.ParentTreeNextKey = offset + int(theirs.get("/ParentTreeNextKey", len(their_nums) // 2))
+
+
+def _copy(joined: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """A parent-tree value (an element, or an array of elements) of another file in `joined`."""
+    if isinstance(value, pikepdf.Array) and not value.is_indirect:
+        return pikepdf.Array([_copy(joined, item) for item in value])
+    return joined.copy_foreign(value) if value.is_indirect else value

@@ -1,0 +1,29 @@
+"""/letters/<slug>/badge.svg: the letter's count as a small image other sites embed."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import ngettext
+
+from ..signatures.queries import counts
+from .caching import cache_publicly
+from .routes import _public_letter, blueprint
+
+# Roughly the advance of one character of an 11 px sans-serif font, for the badge's width.
+CHARACTER_WIDTH = 6.6
+PADDING = 8
+
+
+def _width(text: str) -> int:
+    return round(len(text) * CHARACTER_WIDTH + 2 * PADDING)
+
+
+@blueprint.get("/letters/<slug>/badge.svg")
+def badge(slug: str):
+    letter = _public_letter(slug)
+    total = counts(letter).total
+    label = ngettext("signature", "signatures", total)
+    number = f"{total:,}".replace(",", "." if letter.language == "nl" else ",")
+    left, right = _width(label), _width(number)
+    svg = render_template("public/badge.svg", label=label, number=number, left=left,
+                          right=right, title=letter.title)
+    return cache_publicly(svg, max_age=300, mimetype="image/svg+xml")
