@@ -32,7 +32,8 @@ def deliver_command(slug: str, to: str, cc: tuple[str, ...], note: str, again: b
                        + (f" (cc {', '.join(delivery.cc)})" if delivery.cc else "")
                        + f"\nverify: {verify_url}\nsha256: {delivery.sha256}"
                        + ("\nsigned: PAdES" if delivery.signed else "")
-                       + "\nThe cover mail waits in the outbox (flask outbox send).")
+                       + "\nThe cover mail waits in the outbox (flask worker, or flask outbox "
+                         "send).")
     except operations.BadDeliveryInput as error:
         db.session.rollback()
         raise click.BadParameter(error.message, param_hint=f"--{error.field}") from None

@@ -3,14 +3,12 @@ asked for (delivery/jobs.py). Run as many as the mail relay and the machine allo
 from __future__ import annotations
 
 import logging
-import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..core.polling import keep_polling
 from .common import warn_if_default_base_url
 
 log = logging.getLogger(__name__)
@@ -41,19 +39,8 @@ def worker_command(once: bool) -> None:
     if once:
         click.echo(f"mail: {send_due(limit=10_000)}; PDFs rendered: {run_due(limit=1_000)}")
         return
-    poll = current_app.config["OUTBOX_POLL_SECONDS"]
     click.echo("Worker: sending mail and rendering PDFs; stop with Ctrl-C.")
     try:
-        while True:
-            try:
-                busy = work_once()
-            except SQLAlchemyError:
-                # The database went away (restart, failover): stay alive and try again.
-                log.exception("Worker: database error; trying again in %s s", poll)
-                db.session.rollback()
-                time.sleep(poll)
-                continue
-            if not busy:
-                time.sleep(poll)
+        keep_polling(work_once, current_app.config["OUTBOX_POLL_SECONDS"], "Worker")
     except KeyboardInterrupt:
         pass

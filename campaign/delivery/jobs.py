@@ -1,4 +1,6 @@
-"""Background PDF renders: staff ask, the worker (`flask worker`) renders, the staff page follows.
+"""Background PDF work: staff ask, the worker (`flask worker`) renders, the staff page follows.
+Two kinds of job: rendering the current PDF (stored.py), and delivering a letter too large to
+render inside a web request (operations.deliver, run by the worker with the staff's form).
 
 A render job is a row of `render_job`, claimed by a worker with `SELECT … FOR UPDATE SKIP
 LOCKED` (on PostgreSQL several workers can run at once; SQLite has one writer and needs no lock),
@@ -45,6 +47,11 @@ class RenderStatus:
     WAITING = (QUEUED, RUNNING)
 
 
+class JobKind:
+    RENDER = "render"
+    DELIVER = "deliver"
+
+
 class RenderJob(db.Model):
     __tablename__ = "render_job"
     __table_args__ = (sa.Index("ix_render_job_status_id", "status", "id"),)
@@ -66,6 +73,12 @@ class RenderJob(db.Model):
     progressed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
+    kind: Mapped[str] = mapped_column(sa.String(16), default=JobKind.RENDER,
+                                      server_default=JobKind.RENDER)
+    # A delivery's form (to, cc, note, again) and who asked for it; its result's public id.
+    request: Mapped[dict | None] = mapped_column(sa.JSON)
+    delivery_id: Mapped[str | None] = mapped_column(sa.String(16))
+
     letter: Mapped[Letter] = relationship()
 
     @property
@@ -85,8 +98,9 @@ class RenderJob(db.Model):
             int(100 * self.done / self.total) if self.total else 0)
 
 
-def latest_job(letter: Letter) -> RenderJob | None:
-    return db.session.scalar(sa.select(RenderJob).where(RenderJob.letter_id == letter.id)
+def latest_job(letter: Letter, kind: str = JobKind.RENDER) -> RenderJob | None:
+    return db.session.scalar(sa.select(RenderJob).where(RenderJob.letter_id == letter.id,
+                                                        RenderJob.kind == kind)
                              .order_by(RenderJob.id.desc()).limit(1))
 
 
@@ -117,6 +131,22 @@ def request_render(letter: Letter, actor: Actor | str) -> RenderJob | None:
     return job
 
 
+def request_delivery(letter: Letter, to: str, cc: list[str], note: str, again: bool,
+                     actor: Actor) -> RenderJob:
+    """Ask the worker to deliver `letter` as the form says; a delivery already waiting is
+    returned instead (one at a time). The caller commits."""
+    job = latest_job(letter, JobKind.DELIVER)
+    if job is not None and job.status in RenderStatus.WAITING and not job.stalled:
+        return job
+    job = RenderJob(letter=letter, kind=JobKind.DELIVER, render_key=render_key(letter),
+                    requested_by=actor.label[:200], request={
+                        "to": to, "cc": cc, "note": note, "again": again,
+                        "actor_kind": actor.kind, "actor_label": actor.label,
+                        "staff_user_id": actor.staff_user_id})
+    db.session.add(job)
+    return job
+
+
 def _claim_next() -> RenderJob | None:
     job = db.session.scalars(
         sa.select(RenderJob).where(RenderJob.status == RenderStatus.QUEUED)
@@ -132,6 +162,8 @@ def run_job(job: RenderJob) -> None:
     """Render the job's letter in parts, reporting progress, and store the result."""
     from .chunked import render_in_parts  # WeasyPrint: loaded by the worker, not every process
 
+    if job.kind == JobKind.DELIVER:
+        return _run_delivery(job)
     letter = job.letter
     # The key before reading: a signature that changes during the render moves it on, so the
     # result is never taken for newer than it is.
@@ -153,6 +185,32 @@ def run_job(job: RenderJob) -> None:
         log.exception("Render job %s failed", job.id)
         job.status, job.finished_at = RenderStatus.FAILED, utcnow()
         job.error = f"{type(error).__name__}: {error}"[:500]
+        db.session.commit()
+
+
+def _run_delivery(job: RenderJob) -> None:
+    """Deliver as staff asked; a refusal (delivered meanwhile, signing failed) is the job's
+    error, shown on the deliveries page, and nothing is delivered."""
+    from .operations import deliver
+
+    asked = job.request or {}
+    actor = Actor(asked["actor_kind"], asked["actor_label"], asked.get("staff_user_id"))
+
+    def progress(done: int, total: int) -> None:
+        job.done, job.total, job.progressed_at = done, total, utcnow()
+        db.session.commit()  # nothing of the delivery is written before its render is done
+
+    try:
+        delivery = deliver(job.letter, asked["to"], asked.get("cc") or [], asked.get("note", ""),
+                           actor, again=bool(asked.get("again")), progress=progress)
+        job.status, job.delivery_id, job.finished_at = RenderStatus.DONE, delivery.id, utcnow()
+        db.session.commit()
+        log.info("Delivered %s (job %s, delivery %s)", job.letter.slug, job.id, delivery.id)
+    except Exception as error:  # said on the staff page; nothing half-written
+        db.session.rollback()
+        log.exception("Delivery job %s failed", job.id)
+        job.status, job.finished_at = RenderStatus.FAILED, utcnow()
+        job.error = str(error)[:500] or type(error).__name__
         db.session.commit()
 
 

@@ -113,16 +113,18 @@ def _mark_delivered(letter: Letter, seen_status: str, moment) -> bool:
     return changed == 1
 
 
-def _render(letter: Letter, letter_counts: Counts, stamp: DeliveryStamp) -> bytes:
+def _render(letter: Letter, letter_counts: Counts, stamp: DeliveryStamp,
+            progress: chunked.Progress | None = None) -> bytes:
     """The delivered copy, rendered in parts when the letter has more co-signers than one part
     holds (chunked.py: the memory of one part, whatever the letter's size)."""
     if letter_counts.total > chunked.PART_SIZE:
-        return chunked.render_in_parts(letter, stamp=stamp)
+        return chunked.render_in_parts(letter, stamp=stamp, progress=progress)
     return render_letter_pdf(letter, stamp=stamp)
 
 
 def deliver(letter: Letter, to: str, cc: Iterable[str] = (), note: str = "",
-            actor: audit.Actor | str = "system", again: bool = False) -> Delivery:
+            actor: audit.Actor | str = "system", again: bool = False,
+            progress: chunked.Progress | None = None) -> Delivery:
     """Deliver `letter` to `to` (Cc `cc`) with the staff `note`; see the module docstring.
 
     Refuses a draft (NotDeliverable), a second delivery unless `again` (AlreadyDelivered; both
@@ -144,7 +146,7 @@ def deliver(letter: Letter, to: str, cc: Iterable[str] = (), note: str = "",
     verify_url = external_url("verify.show", delivery_id=delivery_id)
     letter_counts = counts(letter)  # as the PDF prints them, give or take a signature meanwhile
     stamp = delivery_stamp(verify_url, now.date(), recipient)
-    pdf = _render(letter, letter_counts, stamp)
+    pdf = _render(letter, letter_counts, stamp, progress)
     signed = signing_configured()
     if signed:
         version = letter.current_version

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +25,8 @@ import idna
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_mail import Message
-from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.polling import keep_polling
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..switches.queries import mail_paused
@@ -258,17 +257,11 @@ def send_due(limit: int = 100) -> SendReport:
 
 def run_sender(poll_seconds: float, stop_after: float | None = None) -> None:
     """Drain the outbox until interrupted, looking for new mail every `poll_seconds`."""
-    started = time.monotonic()
-    while stop_after is None or time.monotonic() - started < stop_after:
-        try:
-            report = send_due()
-        except SQLAlchemyError:
-            # The database went away (restart, failover): keep the sender alive and try again.
-            log.exception("Outbox: database error; trying again in %s s", poll_seconds)
-            db.session.rollback()
-            time.sleep(poll_seconds)
-            continue
-        if report.sent or report.retried or report.failed:
+    def round_of_mail() -> bool:
+        report = send_due()
+        busy = bool(report.sent or report.retried or report.failed)
+        if busy:
             log.info("Outbox: %s", report)
-        else:
-            time.sleep(poll_seconds)
+        return busy
+
+    keep_polling(round_of_mail, poll_seconds, "Outbox", stop_after)

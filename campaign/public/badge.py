@@ -1,11 +1,12 @@
 """/letters/<slug>/badge.svg: the letter's count as a small image other sites embed."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, render_template
 from flask_babel import ngettext
 
+from ..core.caching import conditional
+from ..signatures.browse import public_version
 from ..signatures.queries import counts
-from .caching import cache_publicly
 from .routes import _public_letter, blueprint
 
 # Roughly the advance of one character of an 11 px sans-serif font, for the badge's width.
@@ -20,10 +21,14 @@ def _width(text: str) -> int:
 @blueprint.get("/letters/<slug>/badge.svg")
 def badge(slug: str):
     letter = _public_letter(slug)
-    total = counts(letter).total
-    label = ngettext("signature", "signatures", total)
-    number = f"{total:,}".replace(",", "." if letter.language == "nl" else ",")
-    left, right = _width(label), _width(number)
-    svg = render_template("public/badge.svg", label=label, number=number, left=left,
-                          right=right, title=letter.title)
-    return cache_publicly(svg, max_age=300, mimetype="image/svg+xml")
+
+    def render() -> Response:
+        total = counts(letter).total
+        label = ngettext("signature", "signatures", total)
+        number = f"{total:,}".replace(",", "." if letter.language == "nl" else ",")
+        left, right = _width(label), _width(number)
+        svg = render_template("public/badge.svg", label=label, number=number, left=left,
+                              right=right, title=letter.title)
+        return Response(svg, mimetype="image/svg+xml")
+
+    return conditional(public_version(letter), render)

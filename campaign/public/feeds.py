@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from feedgen.feed import FeedGenerator
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..core.caching import conditional
 from ..core.links import external_url
 from ..core.templating import long_date
 from ..letters.models import Letter
+from ..signatures.browse import public_version
 from ..signatures.open_data import signatures_per_day
-from .caching import cache_publicly
 from .routes import _public_letter, blueprint
 
 # The daily count entries cover the last weeks; older days are in the insight page.
@@ -72,24 +73,27 @@ def letter_updates(letter: Letter) -> list[Update]:
 @blueprint.get("/letters/<slug>/feed.atom")
 def feed(slug: str):
     letter = _public_letter(slug)
-    page = external_url("public.show", slug=letter.slug)
-    updates = letter_updates(letter)
-    generator = FeedGenerator()
-    generator.id(page)
-    generator.title(letter.title)
-    generator.language(letter.language)
-    generator.link(href=page, rel="alternate", type="text/html")
-    generator.link(href=external_url("public.feed", slug=letter.slug), rel="self",
-                   type="application/atom+xml")
-    generator.author(name=letter.initiator or current_app.config["ORGANISATION_NAME"])
-    generator.updated(updates[0].at if updates else _utc(letter.created_at))
-    for update in reversed(updates):  # feedgen puts each new entry first
-        entry = generator.add_entry()
-        entry.id(f"{page}#{update.key}")
-        entry.title(update.title)
-        entry.summary(update.summary)
-        entry.link(href=page, rel="alternate")
-        entry.updated(update.at)
-        entry.published(update.at)
-    return cache_publicly(generator.atom_str(pretty=True), max_age=300,
-                          mimetype="application/atom+xml")
+
+    def render() -> Response:
+        page = external_url("public.show", slug=letter.slug)
+        updates = letter_updates(letter)
+        generator = FeedGenerator()
+        generator.id(page)
+        generator.title(letter.title)
+        generator.language(letter.language)
+        generator.link(href=page, rel="alternate", type="text/html")
+        generator.link(href=external_url("public.feed", slug=letter.slug), rel="self",
+                       type="application/atom+xml")
+        generator.author(name=letter.initiator or current_app.config["ORGANISATION_NAME"])
+        generator.updated(updates[0].at if updates else _utc(letter.created_at))
+        for update in reversed(updates):  # feedgen puts each new entry first
+            entry = generator.add_entry()
+            entry.id(f"{page}#{update.key}")
+            entry.title(update.title)
+            entry.summary(update.summary)
+            entry.link(href=page, rel="alternate")
+            entry.updated(update.at)
+            entry.published(update.at)
+        return Response(generator.atom_str(pretty=True), mimetype="application/atom+xml")
+
+    return conditional(public_version(letter), render)

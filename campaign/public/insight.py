@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ..core.caching import conditional
 from ..core.timeutil import utcnow
 from ..letters.models import SignatoryKind
+from ..signatures.browse import public_version
 from ..signatures.open_data import province_coverage, signatures_per_day
 from ..signatures.queries import counts
-from .caching import cache_publicly
 from .charts import PROVINCE_BAR_WIDTH, bar_length, day_chart
 from .routes import _public_letter, blueprint
 
@@ -16,9 +17,14 @@ from .routes import _public_letter, blueprint
 @blueprint.get("/letters/<slug>/insight")
 def insight(slug: str):
     letter = _public_letter(slug)
-    chart = day_chart(signatures_per_day(letter), until=utcnow().date() if letter.is_open else None)
-    provinces = (province_coverage(letter) if SignatoryKind.ALDERPERSON in letter.kinds else [])
-    page = render_template("public/insight.html", letter=letter, chart=chart, counts=counts(letter),
-                           provinces=provinces, bar_length=bar_length,
-                           bar_width=PROVINCE_BAR_WIDTH)
-    return cache_publicly(page, max_age=300)
+
+    def render() -> str:
+        chart = day_chart(signatures_per_day(letter),
+                          until=utcnow().date() if letter.is_open else None)
+        provinces = (province_coverage(letter) if SignatoryKind.ALDERPERSON in letter.kinds
+                     else [])
+        return render_template("public/insight.html", letter=letter, chart=chart,
+                               counts=counts(letter), provinces=provinces,
+                               bar_length=bar_length, bar_width=PROVINCE_BAR_WIDTH)
+
+    return conditional(public_version(letter), render)

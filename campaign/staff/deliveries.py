@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import Response, abort, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,10 +19,12 @@ from ..core.errors import NotAllowed
 from ..core.forms import TextForm
 from ..core.links import external_url
 from ..delivery import operations
+from ..delivery.jobs import JobKind, RenderStatus, latest_job, request_delivery
 from ..delivery.queries import delivered_pdf, delivered_when, deliveries_of
 from ..delivery.signing import SigningError, signing_configured
 from ..extensions import db
 from ..letters.models import Letter, LetterStatus
+from ..signatures.queries import counts
 from .access import allow, letter_or_404
 from .blueprint import blueprint
 
@@ -66,9 +68,15 @@ def _when(delivery) -> str:
 def _page(letter: Letter, form: DeliverForm | None = None, status: int = 200,
           problem: str | None = None):
     deliveries = deliveries_of(letter)
+    job = latest_job(letter, JobKind.DELIVER)
     return render_template(
         "staff/deliveries/list.html", letter=letter, deliveries=deliveries,
-        form=form or DeliverForm(formdata=None), problem=problem,
+        form=form or DeliverForm(formdata=None), problem=problem, job=job,
+        statuses=RenderStatus,
+        waiting=job is not None and job.status in RenderStatus.WAITING and not job.stalled,
+        # A failed background delivery is news until a delivery made after it.
+        failed=job is not None and job.shown_status == RenderStatus.FAILED
+        and not any(d.delivered_at >= job.created_at for d in deliveries),
         when=_when,
         verify_url=lambda d: external_url("verify.show", delivery_id=d.id),
         signing=signing_configured(), deliverable=letter.status != LetterStatus.DRAFT), status
@@ -90,6 +98,12 @@ def deliver_letter(slug: str):
     if earlier and not form.again.data:
         return render_template("staff/deliveries/confirm.html", letter=letter, form=form,
                                earlier=earlier, when=_when), 200
+    if counts(letter).total > current_app.config["DELIVER_IN_REQUEST_MAX"]:
+        # Rendering thousands of signatories takes minutes: the worker does it, this page follows.
+        request_delivery(letter, form.to.data.strip(), _addresses(form.cc.data),
+                         form.note.data or "", bool(form.again.data), Actor.staff(current_user))
+        db.session.commit()
+        return redirect(url_for(".deliveries", slug=slug), code=303)
     try:
         delivery = operations.deliver(letter, form.to.data, _addresses(form.cc.data),
                                       form.note.data or "", Actor.staff(current_user),

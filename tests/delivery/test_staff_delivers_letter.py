@@ -98,7 +98,7 @@ def test_staff_deliver_the_letter_from_the_command_line(app, staff, factories, m
     message = mailbox.last_to(MINISTRY)
     assert message["Cc"] == "coordinator@campagne.example.nl"
     assert "coordinator@campagne.example.nl" in message["X-Envelope-To"]
-    assert message["Subject"] == "Open brief: Open brief over gelijke kansen"
+    assert message["Subject"] == "Open brief over gelijke kansen"  # not "Open brief: Open brief …"
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Geachte heer, mevrouw," in body
     assert "Wij zien uw reactie graag tegemoet." in body
@@ -286,3 +286,39 @@ def test_a_large_letter_is_delivered_rendered_in_parts(app, staff, factories, tm
     assert f"{BASE_URL}/verify/{delivery.id}" in texts[-1]
     assert f"Pagina {len(texts)} van {len(texts)}" in texts[-1]
     assert qr_codes_on_last_page(delivery.pdf, tmp_path) == [f"{BASE_URL}/verify/{delivery.id}"]
+
+
+def test_a_letter_too_large_for_a_request_is_delivered_by_the_worker(
+        app, staff, factories, editor, mailbox):
+    """Above DELIVER_IN_REQUEST_MAX signatures the page queues the delivery; `flask worker`
+    renders and delivers it while the page follows; a failure says why and delivers nothing."""
+    slug = published_letter_with_signatures(staff, factories)
+    app.config["DELIVER_IN_REQUEST_MAX"] = 0
+    response = editor.post(f"/staff/letters/{slug}/deliveries", {
+        "to": MINISTRY, "note": "Met vriendelijke groet."})
+    assert response.status_code == 303
+    assert deliveries(app, slug) == []  # nothing rendered inside the request
+    page = editor.get(response.headers["Location"])
+    assert 'http-equiv="refresh"' in page.text
+    assert f"Delivery to {MINISTRY} waits for the worker" in visible_text(page.text)
+    # Asking again while it waits queues nothing more.
+    editor.post(f"/staff/letters/{slug}/deliveries", {"to": MINISTRY})
+
+    assert staff.run("worker", "--once").exit_code == 0
+    [delivery] = deliveries(app, slug)
+    assert delivery.delivered_by == "editor@campagne.example.nl" and delivery.note
+    page = editor.get(f"/staff/letters/{slug}/deliveries")
+    assert 'http-equiv="refresh"' not in page.text and delivery.sha256 in page.text
+    assert letter_row(app, slug).status == "delivered"
+    staff.send_mail()
+    assert len(mailbox.to(MINISTRY)) == 1  # one delivery, however often the button was pressed
+
+    # Again, with signing configured but its key missing: the job fails, nothing is delivered.
+    app.config.update(PDF_SIGNING_P12="/nonexistent/key.p12", PDF_SIGNING_PASSWORD="x")
+    assert editor.post(f"/staff/letters/{slug}/deliveries",
+                       {"to": MINISTRY, "again": "y"}).status_code == 303
+    assert staff.run("worker", "--once").exit_code == 0
+    assert len(deliveries(app, slug)) == 1
+    page = editor.get(f"/staff/letters/{slug}/deliveries")
+    failed = visible_text(page.text)
+    assert f"The delivery to {MINISTRY} failed and nothing was delivered" in failed
