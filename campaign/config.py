@@ -161,8 +161,9 @@ DEFAULTS = {
     "OUTBOX_POLL_SECONDS": 2.0,
     # A PDF render whose worker has not reported progress for this long shows as failed.
     "RENDER_STALE_SECONDS": 900,
-    # A letter with more signatures than this is delivered by the worker, not in the request.
-    "DELIVER_IN_REQUEST_MAX": 1000,
+    # A letter with more signatures than this is rendered (preview, delivery) by the worker,
+    # not inside a staff request.
+    "RENDER_IN_REQUEST_MAX": 1000,
     "SIGNATURES_PER_PAGE": 50,
     # The public lists: co-signers of each kind on the letter page, and per list page; how long
     # a proxy may keep a public page or API answer (core.caching).

@@ -98,7 +98,7 @@ def deliver_letter(slug: str):
     if earlier and not form.again.data:
         return render_template("staff/deliveries/confirm.html", letter=letter, form=form,
                                earlier=earlier, when=_when), 200
-    if counts(letter).total > current_app.config["DELIVER_IN_REQUEST_MAX"]:
+    if counts(letter).total > current_app.config["RENDER_IN_REQUEST_MAX"]:
         # Rendering thousands of signatories takes minutes: the worker does it, this page follows.
         request_delivery(letter, form.to.data.strip(), _addresses(form.cc.data),
                          form.note.data or "", bool(form.again.data), Actor.staff(current_user))

@@ -7,6 +7,7 @@ from datetime import date
 from flask import (
     Response,
     abort,
+    current_app,
     redirect,
     render_template,
     request,
@@ -405,6 +406,9 @@ def preview_page(slug: str):
 @allow(Role.EDITOR)
 def preview_pdf(slug: str):
     letter = letter_or_404(slug)
+    if counts(letter).total > current_app.config["RENDER_IN_REQUEST_MAX"]:
+        # Thousands of signatories take minutes: the worker renders it, that page follows it.
+        return redirect(url_for(".pdf_status", slug=slug), code=303)
     return Response(render_letter_pdf(letter), mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{letter.slug}-preview.pdf"'})
 

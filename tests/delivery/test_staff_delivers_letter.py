@@ -290,10 +290,10 @@ def test_a_large_letter_is_delivered_rendered_in_parts(app, staff, factories, tm
 
 def test_a_letter_too_large_for_a_request_is_delivered_by_the_worker(
         app, staff, factories, editor, mailbox):
-    """Above DELIVER_IN_REQUEST_MAX signatures the page queues the delivery; `flask worker`
+    """Above RENDER_IN_REQUEST_MAX signatures the page queues the delivery; `flask worker`
     renders and delivers it while the page follows; a failure says why and delivers nothing."""
     slug = published_letter_with_signatures(staff, factories)
-    app.config["DELIVER_IN_REQUEST_MAX"] = 0
+    app.config["RENDER_IN_REQUEST_MAX"] = 0
     response = editor.post(f"/staff/letters/{slug}/deliveries", {
         "to": MINISTRY, "note": "Met vriendelijke groet."})
     assert response.status_code == 303
@@ -322,3 +322,13 @@ def test_a_letter_too_large_for_a_request_is_delivered_by_the_worker(
     page = editor.get(f"/staff/letters/{slug}/deliveries")
     failed = visible_text(page.text)
     assert f"The delivery to {MINISTRY} failed and nothing was delivered" in failed
+
+
+def test_the_preview_of_a_letter_too_large_for_a_request_leads_to_the_worker(
+        app, staff, factories, editor):
+    slug = published_letter_with_signatures(staff, factories)
+    assert editor.get(f"/staff/letters/{slug}/preview.pdf").mimetype == "application/pdf"
+    app.config["RENDER_IN_REQUEST_MAX"] = 0
+    response = editor.get(f"/staff/letters/{slug}/preview.pdf")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/staff/letters/{slug}/pdf")
