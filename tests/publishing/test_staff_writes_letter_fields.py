@@ -227,6 +227,8 @@ def test_editor_fills_in_the_details_in_the_letter_form(app, factories, staff, c
     assert "Wethouders voor gelijke kansen" in behind and "Gemeente Utrecht" in behind
     assert 'href="mailto:gelijkekansen@utrecht.nl"' in behind
     assert "30 juni 2030" in visible_text(public.text)
+    assert ("Als het ondertekenen sluit, wordt de brief aangeboden aan de minister van "
+            "Onderwijs, Cultuur en Wetenschap.") in visible_text(behind)
     # The contact person's phone and e-mail are for the PDF, not the page.
     assert "m.degroot@utrecht.nl" not in public.text and "286 00 00" not in public.text
 
