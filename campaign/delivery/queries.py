@@ -1,5 +1,6 @@
 """Finding deliveries: a letter's, one by its public id, and those whose file has a SHA-256.
-None of these loads the stored PDF (a deferred column) but `delivered_pdf`."""
+None of these loads the stored PDF (a deferred column) unless asked: `find_delivery(…,
+with_pdf=True)`."""
 from __future__ import annotations
 
 import re
@@ -43,14 +44,16 @@ def normalise_delivery_id(text: str) -> str | None:
     return cleaned if DELIVERY_ID.fullmatch(cleaned) else None
 
 
-def find_delivery(delivery_id: str) -> Delivery | None:
-    """The delivery with this public id, with its letter and version."""
+def find_delivery(delivery_id: str, *, with_pdf: bool = False) -> Delivery | None:
+    """The delivery with this public id, with its letter and version; its stored PDF loaded
+    too when `with_pdf` (for a download)."""
     cleaned = normalise_delivery_id(delivery_id)
     if cleaned is None:
         return None
-    return db.session.scalar(
-        sa.select(Delivery).options(joinedload(Delivery.letter), joinedload(Delivery.version))
-        .where(Delivery.id == cleaned))
+    options = [joinedload(Delivery.letter), joinedload(Delivery.version)]
+    if with_pdf:
+        options.append(undefer(Delivery.pdf))
+    return db.session.scalar(sa.select(Delivery).options(*options).where(Delivery.id == cleaned))
 
 
 def normalise_sha256(text: str) -> str | None:
@@ -64,16 +67,6 @@ def deliveries_with_sha256(sha256: str) -> list[Delivery]:
     return list(db.session.scalars(
         sa.select(Delivery).options(joinedload(Delivery.letter))
         .where(Delivery.sha256 == sha256).order_by(Delivery.delivered_at)))
-
-
-def delivered_pdf(delivery_id: str) -> Delivery | None:
-    """The delivery with its stored PDF loaded, for a download."""
-    cleaned = normalise_delivery_id(delivery_id)
-    if cleaned is None:
-        return None
-    return db.session.scalar(
-        sa.select(Delivery).options(undefer(Delivery.pdf), joinedload(Delivery.letter))
-        .where(Delivery.id == cleaned))
 
 
 def delivered_when(delivery: Delivery, language: str) -> str:

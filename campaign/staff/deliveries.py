@@ -20,7 +20,7 @@ from ..core.forms import TextForm
 from ..core.links import external_url
 from ..delivery import operations
 from ..delivery.jobs import JobKind, RenderStatus, latest_job, request_delivery
-from ..delivery.queries import delivered_pdf, delivered_when, deliveries_of
+from ..delivery.queries import delivered_when, deliveries_of, find_delivery
 from ..delivery.signing import SigningError, signing_configured
 from ..extensions import db
 from ..letters.models import Letter, LetterStatus
@@ -137,7 +137,7 @@ def deliver_letter(slug: str):
 @allow(Role.EDITOR)
 def delivery_pdf(slug: str, delivery_id: str):
     """The stored file, byte for byte as delivered."""
-    delivery = delivered_pdf(delivery_id)
+    delivery = find_delivery(delivery_id, with_pdf=True)
     if delivery is None or delivery.letter.slug != slug:
         abort(404)
     return Response(delivery.pdf, mimetype="application/pdf", headers={
