@@ -72,6 +72,13 @@ SCHEMAS = {
                            "description": "The last day to sign (Europe/Amsterdam), if any."},
             "accepts_signatures": {"type": "boolean",
                                    "description": "Open and its last day not yet past."},
+            "sectors": {"type": "array", "items": STRING,
+                        "description": "The sectors an organisation signs under, in the "
+                                       "letter's order; empty when the letter has none."},
+            "sector_counts": {"type": "object", "additionalProperties": COUNT,
+                              "description": "Per sector, the organisations counted (as in "
+                                             "`counts`) that signed under it; empty when the "
+                                             "letter has no sectors."},
             "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
         }},
     "Signature": {
@@ -79,7 +86,7 @@ SCHEMAS = {
         "description": "A signature shown by name: counted, and its signer allowed showing it. "
                        "Never an e-mail address.",
         "required": ["name", "kind", "role", "municipality", "organisation", "lead",
-                     "verification", "verified_domain", "verified", "signed_at"],
+                     "verification", "verified_domain", "sector", "verified", "signed_at"],
         "properties": {
             "name": _nullable(STRING),
             "kind": {"type": "string", "enum": list(SignatoryKind.ALL)},
@@ -89,6 +96,8 @@ SCHEMAS = {
             "lead": {"type": "boolean"},
             "verification": {"type": ["string", "null"], "enum": [*Verification.ALL, None]},
             "verified_domain": _nullable(STRING),
+            "sector": {"type": ["string", "null"],
+                       "description": "An organisation's sector, on a letter with sectors."},
             "verified": {"type": "boolean",
                          "description": "Kept for the first API's clients: any level but "
                                         "`mailbox`."},

@@ -12,7 +12,13 @@ from ..directory import queries as directory
 from ..extensions import csrf
 from ..letters.models import Letter
 from ..letters.queries import find_public_letter
-from ..signatures.browse import BadCursor, public_counts, public_version, signed_in_order
+from ..signatures.browse import (
+    BadCursor,
+    public_counts,
+    public_sector_counts,
+    public_version,
+    signed_in_order,
+)
 from ..signatures.models import Signature
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -52,6 +58,8 @@ def letter(slug: str):
                        initiator=found.initiator or None, contact_url=found.contact_url or None,
                        sign_until=found.sign_until.isoformat() if found.sign_until else None,
                        accepts_signatures=found.accepts_signatures,
+                       sectors=found.sector_names,
+                       sector_counts=public_sector_counts(found, changed).as_dict(),
                        deliveries=[delivery_item(d) for d in deliveries_of(found)])
 
     return conditional(changed, answer)
@@ -74,6 +82,7 @@ def signature_item(signature: Signature) -> dict:
         "lead": signature.lead,
         "verification": signature.verification,
         "verified_domain": signature.verified_domain,
+        "sector": signature.sector,
         # Kept for clients of the first API: any level but `mailbox`.
         "verified": signature.verified,
         "signed_at": isoformat_utc(signature.confirmed_at),

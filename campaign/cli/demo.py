@@ -42,9 +42,14 @@ SURNAMES = ["de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "M
             "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Dijk", "Yılmaz",
             "El Amrani", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Kramer", "van der Meer",
             "Koster", "Prins", "Huisman", "Postma", "Kuipers", "Öztürk", "Hoekstra"]
-ORGANISATION_KINDS = ["Stichting Openbaar Onderwijs", "Kinderopvang", "Jeugdzorg",
-                      "Welzijnsorganisatie", "Sportservice", "Bibliotheek", "Stichting Kindcentra",
-                      "Christelijk Onderwijs", "Buurtwerk", "Muziekschool"]
+# The demo letter's sectors, and the sector of each kind of organisation that signs it.
+DEMO_SECTORS = ["onderwijs", "kinderopvang", "jeugdzorg", "welzijn", "sport en cultuur"]
+ORGANISATION_KINDS = [("Stichting Openbaar Onderwijs", "onderwijs"),
+                      ("Kinderopvang", "kinderopvang"), ("Jeugdzorg", "jeugdzorg"),
+                      ("Welzijnsorganisatie", "welzijn"), ("Sportservice", "sport en cultuur"),
+                      ("Bibliotheek", "sport en cultuur"), ("Stichting Kindcentra", "kinderopvang"),
+                      ("Christelijk Onderwijs", "onderwijs"), ("Buurtwerk", "welzijn"),
+                      ("Muziekschool", "sport en cultuur")]
 SUPPORTER_ROLES = ["leerkracht", "ouder", "pedagogisch medewerker", "jongerenwerker",
                    "intern begeleider", "schoolleider", "buurtsportcoach", "jeugdarts"]
 ORGANISATION_ROLES = ["directeur-bestuurder", "voorzitter", "bestuurder", "directeur",
@@ -104,6 +109,7 @@ def _demo_file(slug: str, supporters: bool = False) -> LetterFile:
         signatory_kinds=[SignatoryKind.ALDERPERSON, SignatoryKind.ORGANISATION]
         + ([SignatoryKind.INDIVIDUAL] if supporters else []),
         moderation="none",  # so a new user sees their own signature appear
+        sectors=DEMO_SECTORS,
     )
 
 
@@ -139,7 +145,7 @@ def _row(letter: Letter, number: int, moment, level: str, **fields) -> dict:
         verified_domain=None, invited=level == Verification.INVITED, public=True,
         email=f"ondertekenaar-{number}@demo.example.org", token_nonce=new_token_nonce(),
         created_at=moment, confirmed_at=moment, lead=False, lead_order=None, role=None,
-        organisation=None, municipality=None, directory_entry_id=None,
+        organisation=None, municipality=None, directory_entry_id=None, sector=None,
         name_key=sort_key(name)[:200], municipality_key=_place_key(municipality),
         organisation_key=_place_key(organisation),
         search_key=search_key(name, organisation, municipality))
@@ -203,9 +209,10 @@ def create_demo_letter(signatures: int, seed: int = 2021) -> Letter:
                              name=person, role=rng.choice(SUPPORTER_ROLES)))
         else:
             place = rng.choice(places)[0]
+            organisation_kind, sector = rng.choice(ORGANISATION_KINDS)
             rows.append(_row(letter, number, moment, level, kind=SignatoryKind.ORGANISATION,
                              name=person, role=rng.choice(ORGANISATION_ROLES),
-                             organisation=f"{rng.choice(ORGANISATION_KINDS)} {place}"))
+                             organisation=f"{organisation_kind} {place}", sector=sector))
         if len(rows) == BATCH:
             _insert(rows)
             rows = []

@@ -109,7 +109,7 @@ def invite_command(slug: str, path: str) -> None:
     except OSError as error:
         raise click.ClickException(f"cannot read {path}: {error.strerror}") from None
     try:
-        invitees = parse_invitees(decode_invitees(data), letter.kinds)
+        invitees = parse_invitees(decode_invitees(data), letter.kinds, letter.sector_names)
     except LetterFileError as error:
         _fail_with_problems(path, error)
     warn_if_default_base_url()

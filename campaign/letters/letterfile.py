@@ -12,6 +12,7 @@ from datetime import date
 import yaml
 from email_validator import EmailNotValidError, validate_email
 
+from ..core.text import clean_line
 from .models import LetterKind, Moderation, SignatoryKind
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -19,7 +20,7 @@ LANGUAGES = ("nl", "en")
 FIELDS = ("title", "slug", "kind", "language", "addressee", "place", "date", "salutation",
           "closing", "letterhead", "signatory_kinds", "moderation", "verification_appendix",
           "subject", "reference", "contact", "attachments", "initiator", "contact_url",
-          "sign_until")
+          "sign_until", "sectors")
 ALWAYS_REQUIRED = ("title", "slug", "signatory_kinds")
 # The widths of the columns these fields are stored in.
 MAX_LENGTHS = {"title": 300, "place": 200, "salutation": 300, "closing": 300, "subject": 300,
@@ -29,6 +30,8 @@ CONTACT_KEYS = ("name", "phone", "email")
 CONTACT_MAX_LENGTHS = {"name": 200, "phone": 50, "email": 320}
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{5,48}$")
 MAX_ATTACHMENTS, MAX_ATTACHMENT_LENGTH = 30, 300
+# The sectors a manifesto's organisations sign under (signature.sector is String(60)).
+MAX_SECTORS, MAX_SECTOR_LENGTH = 30, 60
 # A page a reader can open: a web address, or a mail address to write to.
 CONTACT_URL = re.compile(r"^(?:https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#]\S*)?|mailto:\S+@\S+)$",
                          re.IGNORECASE)
@@ -71,6 +74,7 @@ class LetterFile:
     initiator: str = ""
     contact_url: str = ""
     sign_until: date | None = None
+    sectors: list[str] = field(default_factory=list)
 
 
 class _DatesAsTextLoader(yaml.SafeLoader):
@@ -201,6 +205,7 @@ def _checked(values: dict, lines: dict[str, int], body: str,
                 problem(name, f"must be a date written as YYYY-MM-DD, not {raw_date!r}")
 
     _check_details(values, letter, problem)
+    _check_sectors(values, letter, problem)
 
     kinds = values.get("signatory_kinds")
     if isinstance(kinds, str):
@@ -297,6 +302,40 @@ def _check_details(values: dict, letter: LetterFile, problem) -> None:
             letter.attachments = items
 
 
+def _check_sectors(values: dict, letter: LetterFile, problem) -> None:
+    """The sectors an organisation picks one of when it signs: a list (or comma-separated, or
+    one a line), each name one line of visible text without a comma, none twice."""
+    sectors = values.get("sectors")
+    if sectors in (None, "", []):
+        return
+    if isinstance(sectors, str):
+        sectors = [part for line in sectors.splitlines() for part in line.split(",")]
+    if not isinstance(sectors, list) or not all(
+            isinstance(item, (str, int, float)) and not isinstance(item, bool)
+            for item in sectors):
+        problem("sectors", "must be a list of sector names, e.g. [onderwijs, kinderopvang]")
+        return
+    names = [str(item).strip() for item in sectors if str(item).strip()]
+    bad = [name for name in names if clean_line(name) != name or "," in name]
+    seen: set[str] = set()
+    twice = []
+    for name in names:
+        if name.casefold() in seen:
+            twice.append(name)
+        seen.add(name.casefold())
+    if len(names) > MAX_SECTORS:
+        problem("sectors", f"lists more than {MAX_SECTORS} sectors")
+    elif bad:
+        problem("sectors", "has a name with a comma, a line break or an invisible character: "
+                           f"{bad[0][:MAX_SECTOR_LENGTH]!r}")
+    elif any(len(name) > MAX_SECTOR_LENGTH for name in names):
+        problem("sectors", f"has a name longer than {MAX_SECTOR_LENGTH} characters")
+    elif twice:
+        problem("sectors", f"names the sector {twice[0]!r} twice")
+    else:
+        letter.sectors = names
+
+
 class _LiteralDumper(yaml.SafeDumper):
     """Text of several lines as a `|` block, as people write it."""
 
@@ -329,6 +368,7 @@ def write_letter_file(letter: LetterFile) -> str:
         "subject": letter.subject, "reference": letter.reference, "contact": contact,
         "attachments": letter.attachments, "initiator": letter.initiator,
         "contact_url": letter.contact_url, "sign_until": letter.sign_until,
+        "sectors": _FlowList(letter.sectors),
     }
     kept = {name: value for name, value in values.items()
             if value not in (None, "", [], {}) and not (name == "verification_appendix"
@@ -349,4 +389,5 @@ def file_of(letter) -> LetterFile:
         reference=letter.reference, contact_name=letter.contact_name,
         contact_phone=letter.contact_phone, contact_email=letter.contact_email,
         attachments=[line for line in letter.attachments.splitlines() if line.strip()],
-        initiator=letter.initiator, contact_url=letter.contact_url, sign_until=letter.sign_until)
+        initiator=letter.initiator, contact_url=letter.contact_url, sign_until=letter.sign_until,
+        sectors=letter.sector_names)

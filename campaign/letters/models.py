@@ -86,6 +86,9 @@ class Letter(LetterText, db.Model):
     contact_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # The last day (in SIGNING_TIMEZONE) on which the letter takes signatures.
     sign_until: Mapped[date | None]
+    # The sectors an organisation signs under, one a line in the letter file's order; empty: the
+    # sign form asks none. Shown on the page, not printed, not versioned.
+    sectors: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Bumped on every save of the letter's fields: an edit made from an older page is refused.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -95,6 +98,10 @@ class Letter(LetterText, db.Model):
     @property
     def kinds(self) -> list[str]:
         return [k for k in SignatoryKind.ALL if k in self.signatory_kinds.split(",")]
+
+    @property
+    def sector_names(self) -> list[str]:
+        return [line for line in (self.sectors or "").splitlines() if line]
 
     @property
     def current_version(self) -> LetterVersion | None:

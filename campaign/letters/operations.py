@@ -34,7 +34,8 @@ def _letter_fields(parsed: LetterFile) -> dict[str, object]:
         reference=parsed.reference, contact_name=parsed.contact_name,
         contact_phone=parsed.contact_phone, contact_email=parsed.contact_email,
         attachments="\n".join(parsed.attachments), initiator=parsed.initiator,
-        contact_url=parsed.contact_url, sign_until=parsed.sign_until)
+        contact_url=parsed.contact_url, sign_until=parsed.sign_until,
+        sectors="\n".join(parsed.sectors))
 
 
 def import_letter(parsed: LetterFile, actor: str) -> Letter:

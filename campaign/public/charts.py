@@ -68,3 +68,50 @@ def day_chart(per_day: list[tuple[date, int]], until: date | None = None) -> Day
 def bar_length(share: float) -> float:
     """The length of a province's bar for a share from 0 to 1."""
     return round(PROVINCE_BAR_WIDTH * max(0.0, min(share, 1.0)), 2)
+
+
+SECTOR_CHART_WIDTH = 320
+SECTOR_ROW_HEIGHT = 34
+SECTOR_BAR_HEIGHT = 12
+SECTOR_BAR_MAX = 260
+# A longer name is cut in the chart (the table beside it has it whole).
+SECTOR_LABEL_MAX = 44
+
+
+@dataclass(frozen=True)
+class SectorBar:
+    sector: str
+    label: str
+    count: int
+    y: float       # top of the row: the label sits on it, the bar under it
+    width: float
+
+
+@dataclass(frozen=True)
+class SectorChart:
+    bars: list[SectorBar]
+    highest: int
+    total: int
+    width: int = SECTOR_CHART_WIDTH
+    row_height: int = SECTOR_ROW_HEIGHT
+    bar_height: int = SECTOR_BAR_HEIGHT
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * self.row_height
+
+    @property
+    def largest(self) -> SectorBar | None:
+        return max(self.bars, key=lambda bar: bar.count) if self.total else None
+
+
+def sector_chart(per_sector: list[tuple[str, int]]) -> SectorChart:
+    """A horizontal bar for each sector, in the order given, zeros included."""
+    highest = max((count for _sector, count in per_sector), default=0)
+    bars = []
+    for number, (sector, count) in enumerate(per_sector):
+        label = (sector if len(sector) <= SECTOR_LABEL_MAX
+                 else sector[:SECTOR_LABEL_MAX - 1].rstrip() + "…")
+        width = round(SECTOR_BAR_MAX * count / highest, 2) if highest else 0.0
+        bars.append(SectorBar(sector, label, count, number * SECTOR_ROW_HEIGHT, width))
+    return SectorChart(bars, highest, sum(count for _sector, count in per_sector))

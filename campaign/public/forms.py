@@ -5,7 +5,7 @@ from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, StringField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..core.forms import TextForm
@@ -49,6 +49,10 @@ class SignForm(TextForm):
         Length(max=200, message=_l("At most 200 characters."))])
     municipality = StringField(_l("Municipality"), filters=[_stripped], validators=[
         Length(max=200, message=_l("At most 200 characters."))])
+    # Offered only when the letter lists sectors (letter file: `sectors`); then required for an
+    # organisation, and ignored for the other kinds.
+    sector = SelectField(_l("Sector of your organisation"), validate_choice=False,
+                         filters=[_stripped])
     email = EmailField(_l("E-mail address"), filters=[_stripped], validators=[
         InputRequired(_l("Fill in your e-mail address.")),
         Length(max=254, message=_l("At most 254 characters.")),
@@ -65,11 +69,26 @@ class SignForm(TextForm):
     consent = BooleanField(_l("I agree to the privacy statement"), validators=[
         DataRequired(_l("You can only sign if you agree to the privacy statement."))])
 
-    def __init__(self, kinds: list[str], *args: object, **kwargs: object) -> None:
+    def __init__(self, kinds: list[str], *args: object, sectors: list[str] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         if len(kinds) == 1 and not self.kind.data:
             self.kind.data = kinds[0]
+        self.sectors = list(sectors or []) if SignatoryKind.ORGANISATION in kinds else []
+        self.sector.choices = [("", _("Choose a sector"))] + [(s, s) for s in self.sectors]
+
+    @property
+    def asks_sector(self) -> bool:
+        """Whether the form shows the sector field: the letter lists sectors, and organisations
+        sign it."""
+        return bool(self.sectors)
+
+    def chosen_sector(self) -> str:
+        """The sector to store: an organisation's choice on a letter with sectors, else none."""
+        if self.asks_sector and self.kind.data == SignatoryKind.ORGANISATION:
+            return self.sector.data or ""
+        return ""
 
     def who_may_sign(self) -> str:
         """"alderpersons of a Dutch municipality and individual supporters"."""
@@ -101,6 +120,14 @@ class SignForm(TextForm):
     def validate_organisation(self, field: StringField) -> None:
         if self.kind.data == SignatoryKind.ORGANISATION and not field.data:
             raise ValidationError(_l("Fill in the organisation you sign for."))
+
+    def validate_sector(self, field: SelectField) -> None:
+        if not self.asks_sector or self.kind.data != SignatoryKind.ORGANISATION:
+            return
+        if not field.data:
+            raise ValidationError(_l("Choose the sector your organisation works in."))
+        if field.data not in self.sectors:
+            raise ValidationError(_l("Choose one of the sectors in the list."))
 
     def validate_email(self, field: EmailField) -> None:
         if not deliverable_local_part(field.data or ""):

@@ -29,7 +29,7 @@ from ..core.i18n import use_language
 from ..directory.queries import municipality_names
 from ..extensions import db, limiter
 from ..followup.queries import Timeline, answer_document, timeline
-from ..letters.models import Letter, LetterStatus
+from ..letters.models import Letter, LetterStatus, SignatoryKind
 from ..letters.queries import find_public_letter
 from ..signatures import operations
 from ..signatures.browse import (
@@ -37,6 +37,7 @@ from ..signatures.browse import (
     group_page,
     letter_signatories,
     public_counts,
+    public_sector_counts,
     public_version,
 )
 from ..signatures.models import Signature, SignatureState
@@ -100,7 +101,7 @@ def _sign_form_again(limit) -> object:
     letter = g.get("letter")
     if letter is None or not letter.accepts_signatures:
         return None
-    form = SignForm(letter.kinds)
+    form = SignForm(letter.kinds, sectors=letter.sector_names)
     page = render_template("public/sign.html", letter=letter, form=form, too_many=True,
                            municipality_names=municipality_names())
     return make_response(page, 429)
@@ -160,6 +161,7 @@ def show(slug: str):
     return conditional(changed, lambda: render_template(
         "public/show.html", letter=letter, version=letter.current_version,
         counts=public_counts(letter, changed), query=query,
+        sectors=public_sector_counts(letter, changed),
         signatories=letter_signatories(letter, current_app.config["LETTER_PAGE_GROUP_SIZE"],
                                        query),
         signing_paused=letter.is_open and signing_paused(letter)))
@@ -180,22 +182,28 @@ def answer_pdf(slug: str):
 
 @blueprint.get("/letters/<slug>/signatories")
 def signatories(slug: str):
-    """One kind of co-signers a page at a time (`kind`, `after` a cursor), searched with `q`."""
+    """One kind of co-signers a page at a time (`kind`, `after` a cursor), searched with `q`;
+    organisations of one of the letter's sectors only with `sector`."""
     letter = _public_letter(slug)
     kind = request.args.get("kind", "")
     if kind not in letter.kinds:
         abort(404)
     query, after = _search_query(), request.args.get("after") or None
+    sector = request.args.get("sector") or None
     changed = public_version(letter)
+    sectors = public_sector_counts(letter, changed)
+    if sector is not None and (kind != SignatoryKind.ORGANISATION or sector not in sectors):
+        abort(404)
 
     def render():
         try:
             page = group_page(letter, kind, current_app.config["SIGNATORIES_PER_PAGE"], after,
-                              query)
+                              query, sector)
         except BadCursor:
             abort(400, description=_("This link to a page of the list is not valid."))
         return render_template("public/signatories.html", letter=letter, page=page,
-                               query=query, counts=public_counts(letter, changed))
+                               query=query, counts=public_counts(letter, changed),
+                               sectors=sectors)
 
     return conditional(changed, render)
 
@@ -213,13 +221,13 @@ def sign(slug: str):
         return render_template("public/closed.html", letter=letter), 409
     if signing_paused(letter):
         return _paused(letter)
-    form = SignForm(letter.kinds)
+    form = SignForm(letter.kinds, sectors=letter.sector_names)
     if form.validate_on_submit():
         details = operations.SignerDetails(
             kind=form.kind.data, name=form.name.data, email=form.email.data,
             role=form.role.data or "", organisation=form.organisation.data or "",
             municipality=form.municipality.data or "", website=form.website.data or "",
-            public=form.public.data, notify=form.notify.data)
+            public=form.public.data, notify=form.notify.data, sector=form.chosen_sector())
         operations.submit_signature(letter, details, client_network_hash=network_hash())
         db.session.commit()
         # Shown once on the next page, to this browser only: where to look for the mail.

@@ -15,7 +15,8 @@ from .models import Signature
 
 FIELDS = ("id", "state", "review", "verification", "verified_domain", "kind", "name", "role",
           "organisation", "municipality", "email", "website", "public", "lead", "invited",
-          "version", "created_at", "confirmed_at", "withdrawn_at")
+          "version", "created_at", "confirmed_at", "withdrawn_at", "sector")
+# (New columns go at the end: the order is a documented interface.)
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,6 +51,7 @@ DUTCH_HEADERS = {
     "email": "e-mailadres", "website": "website", "public": "naam tonen",
     "lead": "eerste ondertekenaar", "invited": "uitgenodigd", "version": "versie",
     "created_at": "aangemaakt", "confirmed_at": "bevestigd", "withdrawn_at": "ingetrokken",
+    "sector": "sector",
 }
 
 

@@ -1,4 +1,5 @@
-"""Reading the invitees CSV (name,email,kind,role,municipality,organisation,lead), row by row.
+"""Reading the invitees CSV (name,email,kind,role,municipality,organisation,lead[,sector]), row
+by row.
 
 All problems are reported at once with their line numbers, and nothing is stored while any remain.
 Excel's Dutch semicolon-separated export and a UTF-8 byte-order mark are accepted too.
@@ -16,7 +17,7 @@ from ..letters.letterfile import LetterFileError, refuse_binary
 from ..letters.models import SignatoryKind
 from .operations import SignerDetails, deliverable_local_part
 
-COLUMNS = ("name", "email", "kind", "role", "municipality", "organisation", "lead")
+COLUMNS = ("name", "email", "kind", "role", "municipality", "organisation", "lead", "sector")
 REQUIRED_COLUMNS = ("name", "email", "kind")
 # The widths of the columns these are stored in.
 MAX_LENGTHS = {"name": 200, "role": 200, "municipality": 200, "organisation": 200}
@@ -57,9 +58,11 @@ class InviteeRow:
         return self.details is not None
 
 
-def read_invitee_rows(text: str, allowed_kinds: list[str]) -> list[InviteeRow]:
+def read_invitee_rows(text: str, allowed_kinds: list[str],
+                      sectors: list[str] | None = None) -> list[InviteeRow]:
     """Every row of an invitees file with its details or its problems. A file that cannot be
-    read as a whole (no text, columns missing or unknown) raises InviteesError."""
+    read as a whole (no text, columns missing or unknown) raises InviteesError. `sectors` are
+    the letter's: an organisation's `sector` (optional) must be one of them."""
     text = text.lstrip("\ufeff")
     refuse_binary(text, InviteesError, "CSV")
     first_line = text.partition("\n")[0]
@@ -91,14 +94,14 @@ def read_invitee_rows(text: str, allowed_kinds: list[str]) -> list[InviteeRow]:
                       for k, v in row.items() if k in COLUMNS}
             if not any(values.values()):
                 continue
-            rows.append(_read_row(line, values, allowed_kinds, seen))
+            rows.append(_read_row(line, values, allowed_kinds, seen, sectors or []))
     except csv.Error as error:
         raise InviteesError([f"line {reader.line_num}: {error}"]) from None
     return rows
 
 
 def _read_row(line: int, values: dict[str, str], allowed_kinds: list[str],
-              seen: dict[str, int]) -> InviteeRow:
+              seen: dict[str, int], sectors: list[str]) -> InviteeRow:
     result = InviteeRow(line=line, values=values)
     row_problems = result.problems
     if not values.get("name"):
@@ -128,6 +131,12 @@ def _read_row(line: int, values: dict[str, str], allowed_kinds: list[str],
                                 f"municipality{hint}")
     if kind == SignatoryKind.ORGANISATION and not values.get("organisation"):
         row_problems.append("an organisation signatory needs an organisation")
+    sector = values.get("sector", "")
+    if sector and kind != SignatoryKind.ORGANISATION:
+        row_problems.append("only an organisation signatory has a sector")
+    elif sector and sector not in sectors:
+        row_problems.append(f"sector {sector!r} is not one of the letter's sectors"
+                            + (f" ({', '.join(sectors)})" if sectors else " (it has none)"))
     for column, limit in MAX_LENGTHS.items():
         if len(values.get(column, "")) > limit:
             row_problems.append(f"{column} is longer than {limit} characters")
@@ -142,13 +151,14 @@ def _read_row(line: int, values: dict[str, str], allowed_kinds: list[str],
         result.details = SignerDetails(
             kind=kind, name=values["name"], email=email, role=values.get("role", ""),
             municipality=values.get("municipality", ""),
-            organisation=values.get("organisation", ""), lead=lead in YES)
+            organisation=values.get("organisation", ""), lead=lead in YES, sector=sector)
     return result
 
 
-def parse_invitees(text: str, allowed_kinds: list[str]) -> list[SignerDetails]:
+def parse_invitees(text: str, allowed_kinds: list[str],
+                   sectors: list[str] | None = None) -> list[SignerDetails]:
     """The invitees of a file, or InviteesError naming every problem with its line."""
-    rows = read_invitee_rows(text, allowed_kinds)
+    rows = read_invitee_rows(text, allowed_kinds, sectors)
     problems = [f"line {row.line}: {p}" for row in rows for p in row.problems]
     if problems:
         raise InviteesError(problems)

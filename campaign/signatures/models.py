@@ -46,6 +46,7 @@ def new_token_nonce() -> str:
 
 
 _CONFIRMED = sa.text("state = 'confirmed'")
+_CONFIRMED_WITH_SECTOR = sa.text("state = 'confirmed' AND sector IS NOT NULL")
 
 
 class Signature(db.Model):
@@ -71,6 +72,13 @@ class Signature(db.Model):
         sa.Index("ix_signature_search_key", "search_key", postgresql_using="gin",
                  postgresql_ops={"search_key": "gin_trgm_ops"}, sqlite_where=_CONFIRMED,
                  postgresql_where=_CONFIRMED),
+        # Organisations by sector (browse.public_sector_counts: one grouped count reading this
+        # index alone; `state` in it too, or SQLite reads the table for it) and the
+        # organisations list filtered by sector, in the list's order.
+        sa.Index("ix_signature_sector_order", "letter_id", "sector", "kind", "lead",
+                 "municipality_key", "organisation_key", "name_key", "id", "review", "public",
+                 "search_key", "state", sqlite_where=_CONFIRMED_WITH_SECTOR,
+                 postgresql_where=_CONFIRMED_WITH_SECTOR),
         # The newest change of a letter's signatures in one lookup (delivery/stored.py).
         sa.Index("ix_signature_letter_changed", "letter_id", "changed_at"),
     )
@@ -94,6 +102,8 @@ class Signature(db.Model):
     municipality: Mapped[str | None] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(320))
     website: Mapped[str | None] = mapped_column(sa.String(300))
+    # An organisation's sector, one of its letter's `sectors`; None for other kinds.
+    sector: Mapped[str | None] = mapped_column(sa.String(60))
     public: Mapped[bool] = mapped_column(default=True)
     # The signer asked for one mail when the letter is delivered and one when it is answered.
     notify_updates: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

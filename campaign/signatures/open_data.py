@@ -18,8 +18,9 @@ from .exports import csv_stream
 from .models import Signature
 
 # The public fields, as the JSON API names them (README: "JSON API"). Never the e-mail address.
+# New fields go at the end: the CSV's column order is a documented interface.
 PUBLIC_FIELDS = ("name", "kind", "role", "municipality", "organisation", "lead", "verification",
-                 "verified_domain", "signed_at")
+                 "verified_domain", "signed_at", "sector")
 
 
 def _as_date(value: object) -> date:
@@ -81,16 +82,18 @@ def province_coverage(letter: Letter) -> list[ProvinceCoverage]:
 
 
 def _public_rows(letter: Letter) -> Iterator[list[object]]:
-    columns = [getattr(Signature, name) for name in PUBLIC_FIELDS if name != "signed_at"]
-    query = (sa.select(*columns, Signature.confirmed_at)
+    columns = [Signature.confirmed_at if name == "signed_at" else getattr(Signature, name)
+               for name in PUBLIC_FIELDS]
+    at = PUBLIC_FIELDS.index("signed_at")
+    query = (sa.select(*columns)
              .where(Signature.letter_id == letter.id, Signature.named())
              .order_by(Signature.confirmed_at, Signature.id)
              .execution_options(yield_per=1000))
     for row in db.session.execute(query):
-        *values, confirmed_at = row
         # true/false as in the JSON API, not Python's True/False.
-        yield [str(value).lower() if isinstance(value, bool) else value
-               for value in values] + [isoformat_utc(confirmed_at)]
+        values = [str(value).lower() if isinstance(value, bool) else value for value in row]
+        values[at] = isoformat_utc(row[at])
+        yield values
 
 
 def public_csv_chunks(letter: Letter) -> Iterator[str]:

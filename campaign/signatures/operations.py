@@ -51,6 +51,8 @@ class SignerDetails:
     lead: bool = False
     # From the sign form: mail me when the letter is delivered and when it is answered.
     notify: bool = False
+    # An organisation's sector, one of the letter's `sectors` (kept only for organisations).
+    sector: str = ""
 
 
 def normalise_email(address: str) -> str:
@@ -115,7 +117,7 @@ def _detail_values(details: SignerDetails) -> dict[str, object]:
     organisation's signer is not filed under a municipality). A municipality, or an
     organisation the directory knows, is stored under the directory's own name, so that
     "Den Bosch" and "gemeente 's-Hertogenbosch" make one line."""
-    organisation = municipality = ""
+    organisation = municipality = sector = ""
     entry = None
     if details.kind == SignatoryKind.ALDERPERSON:
         municipality = clean_municipality(clean_line(details.municipality))
@@ -125,10 +127,11 @@ def _detail_values(details: SignerDetails) -> dict[str, object]:
         organisation = clean_line(details.organisation)
         entry = resolve_organisation(organisation)
         organisation = entry.name if entry else organisation
+        sector = clean_line(details.sector)
     return dict(kind=details.kind, name=clean_line(details.name),
                 role=clean_line(details.role) or None, organisation=organisation or None,
                 municipality=municipality or None, website=clean_line(details.website) or None,
-                public=details.public, lead=details.lead,
+                public=details.public, lead=details.lead, sector=sector or None,
                 directory_entry_id=entry.id if entry else None)
 
 
@@ -207,6 +210,9 @@ def submit_signature(letter: Letter, details: SignerDetails,
     _require_open(letter)
     if details.kind not in letter.kinds:
         raise NotAllowed(f"letter {letter.slug} is not signed by {details.kind}")
+    if (details.kind == SignatoryKind.ORGANISATION and details.sector
+            and clean_line(details.sector) not in letter.sector_names):
+        raise NotAllowed(f"letter {letter.slug} has no sector {details.sector!r}")
     email = normalise_email(details.email)
     values = _detail_values(details)
     values["lead"] = False  # only staff make lead signatories
@@ -270,7 +276,7 @@ def render_thank_you(row: OutboxMail) -> bool:
 
 ERASED = dict(name=None, role=None, organisation=None, municipality=None, email=None,
               website=None, public=False, name_key="", municipality_key="", organisation_key="",
-              search_key="")
+              search_key="", sector=None)
 
 
 def withdraw_signature(signature: Signature) -> bool:

@@ -71,7 +71,7 @@ def _preview(letter: Letter, text: str, upload: UploadForm | None = None):
     """The rows of an invitees file with what sending will do with each; 400 while any row
     is invalid, or the file cannot be read at all."""
     try:
-        rows = read_invitee_rows(text, letter.kinds)
+        rows = read_invitee_rows(text, letter.kinds, letter.sector_names)
     except InviteesError as error:
         upload = upload or UploadForm()
         upload.file.errors = list(error.problems)
@@ -117,7 +117,7 @@ def send_invitations(slug: str):
         return _list_page(letter, UploadForm(), 400)
     text = form.invitees.data
     try:
-        rows = read_invitee_rows(text, letter.kinds)
+        rows = read_invitee_rows(text, letter.kinds, letter.sector_names)
     except InviteesError:
         return _preview(letter, text)
     if not rows or any(not row.valid for row in rows):

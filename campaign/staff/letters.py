@@ -135,6 +135,8 @@ class LetterForm(TextForm):
         Optional(), Length(max=MAX_LENGTHS["contact_url"]), Regexp(CONTACT_URL, message=_l(
             "Write a web address starting with https://, or mailto: and an e-mail address."))])
     sign_until = StringField(_l("Signing closes after"), validators=[Optional(), _is_date])
+    sectors = TextAreaField(_l("Sectors of the signing organisations"),
+                            validators=[Length(max=5000)])
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

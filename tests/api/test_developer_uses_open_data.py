@@ -118,7 +118,7 @@ def test_public_csv_lists_named_signatures_with_formulas_defused(client, letter)
     assert rows[3]["organisation"] == "'@Stichting Zon"
     assert rows[0]["lead"] == "true" and rows[0]["signed_at"] == "2026-11-20T10:00:00Z"
     assert list(rows[0]) == ["name", "kind", "role", "municipality", "organisation", "lead",
-                             "verification", "verified_domain", "signed_at"]
+                             "verification", "verified_domain", "signed_at", "sector"]
     assert client.get("/letters/unknown/signatures.csv").status_code == 404
 
 

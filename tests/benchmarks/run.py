@@ -136,7 +136,8 @@ def http_figures(backend: str, env: dict, bare: dict, folder: Path) -> None:
     with gunicorn("wsgi:app", env, PROJECT) as base:
         cookie, token = session_and_token(f"{base}/letters/{slug}/sign")
         body = (f"csrf_token={token}&kind=organisation&name=Bench+Signer&role=directeur"
-                "&organisation=Stichting+Bench&email=b{n}%40bench.example&consent=y&public=y")
+                "&organisation=Stichting+Bench&sector=onderwijs&email=b{n}%40bench.example"
+                "&consent=y&public=y")
         sign = wrk(f"{base}/letters/{slug}/sign", "post_form.lua", BENCH_COOKIE=cookie,
                    BENCH_BODY=body)
         emit("sign_per_s", sign["per_s"], "requests/s", backend=backend,

@@ -28,7 +28,8 @@ def test_api_counts_and_pages_named_signatures(factories, staff, client):
                                                    "organisation": 1, "individual": 0},
                       "verification": {"invited": 0, "domain": 0, "staff": 0, "mailbox": 7},
                       "initiator": None, "contact_url": None, "sign_until": None,
-                      "accepts_signatures": True, "deliveries": []}
+                      "accepts_signatures": True, "sectors": [], "sector_counts": {},
+                      "deliveries": []}
 
     first = client.get(f"/api/letters/{slug}/signatures?per_page=4").json
     assert len(first["items"]) == 4
@@ -39,8 +40,8 @@ def test_api_counts_and_pages_named_signatures(factories, staff, client):
     names = [item["name"] for item in first["items"] + second["items"]]
     assert names == [f"Wethouder {n}" for n in range(5)] + ["Stichting"]
     assert set(first["items"][0]) == {"name", "kind", "role", "municipality", "organisation",
-                                      "lead", "verification", "verified_domain", "verified",
-                                      "signed_at"}
+                                      "lead", "verification", "verified_domain", "sector",
+                                      "verified", "signed_at"}
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=abc", "per_page=-1", "page=1.5"])

@@ -242,3 +242,62 @@ def test_numbers_in_the_file_stay_as_written():
     assert (parsed.reference, parsed.contact_phone) == ("0042", "+31302860000")
     assert parsed.attachments == ["2021", "3.50"]
     assert parse_letter_file(write_letter_file(parsed)) == parsed
+
+
+def test_sectors_are_stored_in_order_and_written_back(app, staff):
+    text = with_details("sectors: [onderwijs, kinderopvang, jeugdzorg, gemeente, overig]")
+    assert staff.run("letters", "import", staff.write("s.md", text), "--publish").exit_code == 0
+    letter = stored(app)
+    assert letter.sector_names == ["onderwijs", "kinderopvang", "jeugdzorg", "gemeente",
+                                   "overig"]
+    # On the page, not printed: no part of the signed text.
+    assert not hasattr(letter.versions[0], "sectors")
+    with app.app_context():
+        written = write_letter_file(file_of(db.session.get(Letter, letter.id)))
+    assert "sectors: [onderwijs, kinderopvang, jeugdzorg, gemeente, overig]" in written
+    assert parse_letter_file(written).sectors == letter.sector_names
+    # Comma-separated, or one a line, reads the same.
+    assert parse_letter_file(with_details("sectors: onderwijs, kinderopvang")).sectors == [
+        "onderwijs", "kinderopvang"]
+    assert parse_letter_file(with_details("sectors: |\n  sport en cultuur\n  welzijn")
+                             ).sectors == ["sport en cultuur", "welzijn"]
+
+
+@pytest.mark.parametrize(("sectors", "problem"), [
+    ("[" + ", ".join(f"sector {n}" for n in range(31)) + "]", "lists more than 30 sectors"),
+    ("[onderwijs, " + "x" * 61 + "]", "has a name longer than 60 characters"),
+    ("[onderwijs, kinderopvang, Onderwijs]", "names the sector 'Onderwijs' twice"),
+    ('["onder\\u202ewijs"]', "has a name with a comma, a line break or an invisible character"),
+    ('["jeugd, zorg"]', "has a name with a comma"),
+    ("{onderwijs: ja}", "must be a list of sector names"),
+    ("[[onderwijs]]", "must be a list of sector names"),
+])
+def test_bad_sectors_are_named_with_their_line(sectors, problem):
+    with pytest.raises(LetterFileError) as refused:
+        parse_letter_file(with_details(f"sectors: {sectors}"))
+    assert f"line 21: field 'sectors' {problem}" in str(refused.value)
+
+
+def test_editor_lists_the_sectors_in_the_letter_form(app, factories, staff):
+    assert staff.run("letters", "import", staff.write("a.md", letter_file(SLUG)),
+                     "--publish").exit_code == 0
+    staff_browser = editor(app, factories)
+    form = edit_form(staff_browser.get(f"/staff/letters/{SLUG}/edit").text)
+    assert form["sectors"].strip() == ""
+    bad = staff_browser.post(f"/staff/letters/{SLUG}/edit",
+                             {**form, "sectors": "onderwijs\r\nonderwijs"})
+    assert bad.status_code == 400
+    block = re.search(r'<div class="field has-error" id="field-sectors">(.*?)</div>', bad.text,
+                      re.S)
+    assert block and "Names the sector 'onderwijs' twice." in visible_text(block.group(1))
+    saved = staff_browser.post(f"/staff/letters/{SLUG}/edit",
+                               {**form, "sectors": "onderwijs\r\n\r\nkinderopvang\r\n"})
+    assert saved.status_code == 303, visible_text(saved.text)[:2000]
+    letter = stored(app)
+    assert letter.sector_names == ["onderwijs", "kinderopvang"]
+    assert [v.number for v in letter.versions] == [1]  # not part of the signed text
+    again = staff_browser.get(f"/staff/letters/{SLUG}/edit").text
+    assert re.search(r'<textarea[^>]*name="sectors"[^>]*>\s*onderwijs\nkinderopvang</textarea>',
+                     again)
+    assert "onderwijs, kinderopvang" in visible_text(staff_browser.get(
+        f"/staff/letters/{SLUG}").text)

@@ -34,7 +34,8 @@ def _sign_through_gunicorn(tmp_path, storage_uri: str, times: int) -> list[int]:
                 urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
             page = opener.open(f"{base}/letters/{slug}/sign", timeout=5).read().decode()
             form = {"csrf_token": csrf_token(page), "kind": "organisation", "name": "N",
-                    "organisation": "O", "email": f"n{number}@o.nl", "consent": "y"}
+                    "organisation": "O", "sector": "onderwijs", "email": f"n{number}@o.nl",
+                    "consent": "y"}
             try:
                 codes.append(opener.open(f"{base}/letters/{slug}/sign",
                                          urllib.parse.urlencode(form).encode(), timeout=5).status)

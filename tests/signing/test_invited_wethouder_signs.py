@@ -57,8 +57,8 @@ def test_invited_wethouder_signs_with_one_button(app, staff, browser, mailbox):
     api = browser.get(f"/api/letters/{slug}/signatures").json["items"]
     assert api == [{"name": "Marieke de Groot", "kind": "alderperson", "role": "wethouder",
                     "municipality": "Utrecht", "organisation": None, "lead": True,
-                    "verification": "invited", "verified_domain": None, "verified": True,
-                    "signed_at": api[0]["signed_at"]}]
+                    "verification": "invited", "verified_domain": None, "sector": None,
+                    "verified": True, "signed_at": api[0]["signed_at"]}]
 
 
 def test_invited_signer_is_public_even_when_every_signature_is_reviewed(app, staff, browser,
