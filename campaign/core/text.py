@@ -13,6 +13,8 @@ def clean_line(value: str | None) -> str:
     """One line of visible text: invisible characters dropped, white space folded, ends trimmed."""
     if not value:
         return ""
+    if value.isprintable():  # no Cc, Cf, Zl, Zp, nor white space but " ": nothing to drop
+        return " ".join(value.split())
     visible = "".join(" " if c.isspace() else c for c in value
                       if c.isspace() or unicodedata.category(c) not in _INVISIBLE)
     return " ".join(visible.split())

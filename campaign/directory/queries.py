@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from time import monotonic
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from ..core.collation import sort_key
 from ..extensions import db
@@ -61,18 +63,68 @@ def resolve(text: str, kinds: tuple[str, ...], suggest: bool = True) -> Resoluti
     return Resolution(suggestions=_close_matches(key, kinds) if suggest else [])
 
 
+@dataclass(frozen=True)
+class Named:
+    """What the sign path needs of a directory entry: kept in memory between requests."""
+    id: int
+    kind: str
+    code: str
+    name: str
+
+
+# A typed name's resolution is remembered this long in each process: the directory changes a
+# few times a year, a name is typed on every sign POST. A write to the directory in this
+# process forgets at once (forget_resolutions); other processes follow within the minute.
+RESOLUTION_MEMO_SECONDS = 60
+RESOLUTION_MEMO_SIZE = 10_000
+
+
+def _memo() -> dict:
+    return current_app.extensions.setdefault("campaign_directory_resolutions", {})
+
+
+def forget_resolutions() -> None:
+    _memo().clear()
+
+
+def _remembered(text: str, kinds: tuple[str, ...], suggest: bool = True) -> Resolution:
+    """resolve(), with the entry as Named, remembered for RESOLUTION_MEMO_SECONDS."""
+    memo, key, now = _memo(), (match_key(text), kinds, suggest), monotonic()
+    found = memo.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    resolution = resolve(text, kinds, suggest)
+    if resolution.entry is not None:
+        entry = resolution.entry
+        resolution = Resolution(Named(entry.id, entry.kind, entry.code, entry.name))
+    if len(memo) >= RESOLUTION_MEMO_SIZE:
+        memo.clear()
+    memo[key] = (now + RESOLUTION_MEMO_SECONDS, resolution)
+    return resolution
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _forget_on_directory_writes(session: sa.orm.Session, _context: object) -> None:
+    if not has_app_context():
+        return
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, (DirectoryEntry, DirectoryName, DirectoryDomain)) for row in changed):
+        forget_resolutions()
+
+
 def resolve_municipality(text: str) -> Resolution:
-    return resolve(text, (EntryKind.MUNICIPALITY,))
+    return _remembered(text, (EntryKind.MUNICIPALITY,))
 
 
-def resolve_organisation(text: str) -> DirectoryEntry | None:
+def resolve_organisation(text: str) -> Named | None:
     """The directory entry an organisation's name names, if it names one for sure: "Gemeente
     Utrecht", "Provincie Utrecht", "Ministerie van OCW", or an organisation staff entered."""
     lowered = " ".join(text.split()).lower()
     if lowered.startswith(("gemeente ", "municipality of ")):
-        return resolve(without_kind_word(text), (EntryKind.MUNICIPALITY,), suggest=False).entry
-    return resolve(text, (EntryKind.PROVINCE, EntryKind.MINISTRY, EntryKind.ORGANISATION),
-                   suggest=False).entry
+        return _remembered(without_kind_word(text), (EntryKind.MUNICIPALITY,),
+                           suggest=False).entry
+    return _remembered(text, (EntryKind.PROVINCE, EntryKind.MINISTRY, EntryKind.ORGANISATION),
+                       suggest=False).entry
 
 
 # Names that claim a public body: an organisation so named but not found in the directory is not

@@ -39,6 +39,39 @@ class SignatoryKind:
     ALL = (ALDERPERSON, ORGANISATION, INDIVIDUAL)
 
 
+class SigningRules:
+    """Who may sign (and under which sectors) and whether signing is open, from the columns
+    `status`, `signatory_kinds`, `sectors` and `sign_until`: for a Letter, and for the light
+    row the sign POST reads (switches.queries.SigningLetter)."""
+    status: str
+    signatory_kinds: str
+    sign_until: date | None
+    sectors: str | None
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k for k in SignatoryKind.ALL if k in self.signatory_kinds.split(",")]
+
+    @property
+    def sector_names(self) -> list[str]:
+        return [line for line in (self.sectors or "").splitlines() if line]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == LetterStatus.OPEN
+
+    @property
+    def signing_closed_by_deadline(self) -> bool:
+        """Open, but its `sign_until` day has passed where the letter is signed."""
+        return (self.is_open and self.sign_until is not None
+                and today_where_signed() > self.sign_until)
+
+    @property
+    def accepts_signatures(self) -> bool:
+        """The one test for taking a signature: open, and its `sign_until` day not yet past."""
+        return self.is_open and not self.signing_closed_by_deadline
+
+
 class LetterText:
     """The text of a letter: what a draft holds and what each published version freezes."""
     TEXT_FIELDS = ("title", "body", "addressee", "place", "letter_date", "salutation", "closing",
@@ -64,7 +97,7 @@ class LetterText:
     attachments: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
-class Letter(LetterText, db.Model):
+class Letter(SigningRules, LetterText, db.Model):
     __tablename__ = "letter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,31 +129,12 @@ class Letter(LetterText, db.Model):
         back_populates="letter", order_by="LetterVersion.number", cascade="all, delete-orphan")
 
     @property
-    def kinds(self) -> list[str]:
-        return [k for k in SignatoryKind.ALL if k in self.signatory_kinds.split(",")]
-
-    @property
-    def sector_names(self) -> list[str]:
-        return [line for line in (self.sectors or "").splitlines() if line]
-
-    @property
     def current_version(self) -> LetterVersion | None:
         return self.versions[-1] if self.versions else None
 
     @property
-    def is_open(self) -> bool:
-        return self.status == LetterStatus.OPEN
-
-    @property
-    def signing_closed_by_deadline(self) -> bool:
-        """Open, but its `sign_until` day has passed where the letter is signed."""
-        return (self.is_open and self.sign_until is not None
-                and today_where_signed() > self.sign_until)
-
-    @property
-    def accepts_signatures(self) -> bool:
-        """The one test for taking a signature: open, and its `sign_until` day not yet past."""
-        return self.is_open and not self.signing_closed_by_deadline
+    def current_version_id(self) -> int | None:
+        return self.versions[-1].id if self.versions else None
 
     def __repr__(self) -> str:
         return f"<Letter {self.slug} {self.status}>"
@@ -161,3 +175,4 @@ class LetterImage(db.Model):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+

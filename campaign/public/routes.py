@@ -50,7 +50,7 @@ from ..signatures.tokens import (
     read_token,
     read_token_ignoring_age,
 )
-from ..switches.queries import signing_paused
+from ..switches.queries import SigningLetter, letter_to_sign, signing_paused
 from .forms import SignForm
 from .privacy import privacy_facts
 
@@ -98,7 +98,7 @@ def _accepted(response) -> bool:
 
 def _sign_form_again(limit) -> object:
     """Over a limit: the form again with what was typed, a plain message, and status 429."""
-    letter = g.get("letter")
+    letter = _full_letter()
     if letter is None or not letter.accepts_signatures:
         return None
     form = SignForm(letter.kinds, sectors=letter.sector_names)
@@ -116,16 +116,28 @@ def _speak_the_letters_language(endpoint: str | None, values: dict | None) -> No
     """Before anything else looks at the request (CSRF, size and rate checks, whose error pages
     come first), a letter's pages take on the letter's language."""
     slug = (values or {}).get("slug")
-    letter = find_public_letter(slug) if isinstance(slug, str) else None
+    letter = None
+    if isinstance(slug, str) and endpoint == "public.sign" and request.method == "POST":
+        letter = letter_to_sign(slug)  # the light row; _full_letter() when a page is shown
+    elif isinstance(slug, str):
+        letter = find_public_letter(slug)
     g.letter = letter
     if letter is not None:
         use_language(letter.language)
 
 
-def _public_letter(slug: str) -> Letter:
+def _public_letter(slug: str) -> Letter | SigningLetter:
     letter = g.get("letter")
     if letter is None or letter.slug != slug:
         abort(404)
+    return letter
+
+
+def _full_letter() -> Letter | None:
+    """The letter as pages show it, also where the sign POST read only its light row."""
+    letter = g.get("letter")
+    if isinstance(letter, SigningLetter):
+        letter = g.letter = find_public_letter(letter.slug)
     return letter
 
 
@@ -218,9 +230,10 @@ def signatories(slug: str):
 def sign(slug: str):
     letter = _public_letter(slug)
     if not letter.accepts_signatures:
-        return render_template("public/closed.html", letter=letter), 409
-    if signing_paused(letter):
-        return _paused(letter)
+        return render_template("public/closed.html", letter=_full_letter()), 409
+    if (letter.signing_paused if isinstance(letter, SigningLetter)
+            else signing_paused(letter)):
+        return _paused(_full_letter())
     form = SignForm(letter.kinds, sectors=letter.sector_names)
     if form.validate_on_submit():
         details = operations.SignerDetails(
@@ -228,13 +241,14 @@ def sign(slug: str):
             role=form.role.data or "", organisation=form.organisation.data or "",
             municipality=form.municipality.data or "", website=form.website.data or "",
             public=form.public.data, notify=form.notify.data, sector=form.chosen_sector())
-        operations.submit_signature(letter, details, client_network_hash=network_hash())
+        address = operations.submit_signature(letter, details,
+                                              client_network_hash=network_hash())
         db.session.commit()
         # Shown once on the next page, to this browser only: where to look for the mail.
-        session["mailed_to"] = operations.normalise_email(form.email.data)
+        session["mailed_to"] = address
         return redirect(url_for(".check_mail", slug=slug), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("public/sign.html", letter=letter, form=form,
+    return render_template("public/sign.html", letter=_full_letter(), form=form,
                            municipality_names=municipality_names()), status
 
 

@@ -33,6 +33,7 @@ from ..mail.outbox import (
     queue_mail_rendered_when_sent,
 )
 from .models import Review, Signature, SignatureState, Verification, new_token_nonce
+from .submission import write_submission
 from .tokens import Purpose, make_token
 from .verification import level_of_confirmed
 
@@ -180,28 +181,18 @@ def _move(signature: Signature, from_states: tuple[str, ...], to_state: str,
     return moved
 
 
-def _insert_ignoring_duplicate(values: dict[str, object]) -> None:
-    """INSERT a signature unless its letter already has one for that address, in one statement:
-    no savepoint, no race between looking and inserting."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    keys = {"name_key": sort_key(values["name"])[:200],
+def _sort_and_search_keys(values: dict[str, object]) -> dict[str, str]:
+    return {"name_key": sort_key(values["name"])[:200],
             "municipality_key": sort_key(values["municipality"])[:200],
             "organisation_key": sort_key(values["organisation"])[:200],
             "search_key": search_key(values["name"], values["organisation"],
                                      values["municipality"])}
-    # The table, not the mapped class: a Core statement skips the ORM's bookkeeping on the one
-    # path that must be fast (the sign POST).
-    db.session.execute(insert(Signature.__table__).values(**values, **keys)
-                       .on_conflict_do_nothing(index_elements=["letter_id", "email"]))
 
 
 def submit_signature(letter: Letter, details: SignerDetails,
-                     client_network_hash: str | None = None) -> None:
-    """A signature from the public form: pending until its address is confirmed.
+                     client_network_hash: str | None = None) -> str:
+    """A signature from the public form: pending until its address is confirmed. Returns the
+    address as stored (normalise_email).
 
     A new address and one that signed before take the same statements, so neither the answer nor
     its timing tells who signed: insert-unless-present, then a mail whose content the sender
@@ -216,19 +207,13 @@ def submit_signature(letter: Letter, details: SignerDetails,
     email = normalise_email(details.email)
     values = _detail_values(details)
     values["lead"] = False  # only staff make lead signatories
-    version = letter.current_version
-    _insert_ignoring_duplicate(dict(
+    values = dict(
         letter_id=letter.id, email=email, state=SignatureState.PENDING,
-        version_id=version.id if version else None, token_nonce=new_token_nonce(),
+        version_id=letter.current_version_id, token_nonce=new_token_nonce(),
         created_at=utcnow(), client_network_hash=client_network_hash,
-        notify_updates=details.notify, **values))
-    table = Signature.__table__
-    signature_id = db.session.scalar(sa.select(table.c.id).where(
-        table.c.letter_id == letter.id, table.c.email == email))
-    queue_mail_rendered_when_sent("sign_request", email, signature_id=signature_id,
-                                  in_bulk=True)
-    audit.record_in_bulk("signer", "signature.submitted", letter_id=letter.id,
-                         signature_id=signature_id)
+        notify_updates=details.notify, **values)
+    write_submission({**values, **_sort_and_search_keys(values)})
+    return email
 
 
 def _review_for(letter: Letter, signature: Signature) -> str:

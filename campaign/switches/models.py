@@ -13,9 +13,12 @@ SIGNING = "signing"   # the whole site
 MAIL = "mail"         # outgoing mail: the sender leaves the outbox alone
 
 
+LETTER_SIGNING = "signing:letter:"  # + the letter's id
+
+
 def letter_signing(letter_id: int) -> str:
     """The name of the switch that pauses signing on one letter."""
-    return f"signing:letter:{letter_id}"
+    return f"{LETTER_SIGNING}{letter_id}"
 
 
 class Switch(db.Model):

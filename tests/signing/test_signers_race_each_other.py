@@ -1,7 +1,8 @@
 """Signers (and staff) racing each other on PostgreSQL, against gunicorn serving many requests at
 once: a confirm button pressed fifty times confirms once and thanks once; confirm and withdraw
 at the same moment end withdrawn and erased; a burst of sign forms for one address sends one
-mail; two invitation runs at once invite each person once."""
+mail, also when the form meets a row of its address committed while it waited; two invitation
+runs at once invite each person once."""
 from __future__ import annotations
 
 import threading
@@ -130,3 +131,46 @@ def test_two_invitation_runs_at_once_invite_each_person_once(app, staff, mailbox
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 40
     staff.send_mail()
     assert len(mailbox.messages) == 40
+
+
+def test_a_sign_form_racing_an_uncommitted_signature_of_its_address_still_queues_its_mail(
+        app, staff, database_url, environment):
+    """The one-statement write cannot see a row committed after it began: it falls back to
+    looking again, so the form's mail and audit event are never lost."""
+    from campaign.letters.queries import find_public_letter
+    from campaign.signatures.operations import SignerDetails, submit_signature
+
+    slug = staff.publish_letter()
+    with app.app_context():
+        letter_id = find_public_letter(slug).id
+    other = sa.create_engine(database_url)
+    email = "racer@example.org"
+    with other.connect() as first:
+        first.execute(Signature.__table__.insert().values(
+            letter_id=letter_id, email=email, state="pending", kind="individual", name="Eerste",
+            public=False, lead=False, invited=False, token_nonce="n" * 16, review="not_needed",
+            name_key="eerste", municipality_key="", organisation_key="", search_key="eerste"))
+
+        def sign_meanwhile():
+            with app.app_context():
+                letter = find_public_letter(slug)
+                submit_signature(letter, SignerDetails(kind="individual", name="Tweede",
+                                                       email=email))
+                db.session.commit()
+
+        racer = threading.Thread(target=sign_meanwhile)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive(), "the second insert waits on the first one's unique key"
+        first.commit()
+        racer.join(30)
+    other.dispose()
+    with app.app_context():
+        ids = db.session.scalars(sa.select(Signature.id).where(Signature.email == email)).all()
+        assert len(ids) == 1
+        mails = db.session.scalars(sa.select(OutboxMail.template)
+                                   .where(OutboxMail.signature_id == ids[0])).all()
+        assert mails == ["sign_request"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.signature_id == ids[0],
+            AuditEvent.action == "signature.submitted")) == 1
