@@ -32,6 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Served over https: the session cookie never travels over plain http.
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     settings.warn_about_development_defaults(app.config)
+    if app.config["PAGE_CACHE_SECONDS"] > 0:
+        from .core.page_cache import PageCache
+
+        app.wsgi_app = PageCache(app.wsgi_app, app.config["PAGE_CACHE_SECONDS"],
+                                 app.config.get("SESSION_COOKIE_NAME") or "session")
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

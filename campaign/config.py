@@ -106,6 +106,8 @@ def from_environment(instance_path: Path) -> dict:
         # How many reverse proxies (load balancer, nginx) stand before the app and set
         # X-Forwarded-For/-Proto; rate limits count per client address only when this is right.
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", 0),
+        # Seconds a public page stays rendered in each process (core/page_cache.py); 0: never.
+        "PAGE_CACHE_SECONDS": _whole_number("PAGE_CACHE_SECONDS", 5),
         # A delivered PDF is signed (PAdES) with the key and certificate in this PKCS#12 file,
         # and time-stamped (RFC 3161) by this authority when set.
         "PDF_SIGNING_P12": env("PDF_SIGNING_P12", "").strip() or None,

@@ -108,6 +108,9 @@ def make_app(database_url, smtp_server, tmp_path):
             "MAIL_DEFAULT_SENDER": "Campagne <campagne@campaign.test>",
             "MAIL_DIRECTORY": str(tmp_path / "instance" / "mail"),
             "RATELIMIT_ENABLED": False,
+            # Tests read pages right after writes made elsewhere (CLI, other processes);
+            # tests/public/test_busy_letter_is_served_from_memory.py turns the cache on.
+            "PAGE_CACHE_SECONDS": 0,
         }
         settings.update(overrides)
         app = create_app(settings)

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, make_response, request, session
 
 from .headers import PERSONAL_PATH_PARTS
+from .page_cache import SHAREABLE
 
 DEFAULT_MAX_AGE = 30
 DEFAULT_STALE_WHILE_REVALIDATE = 300
@@ -75,6 +76,8 @@ def _cache_headers(response: Response) -> Response:
         response.headers.pop("ETag", None)
     response.headers["Cache-Control"] = policy
     response.vary.add("Cookie")
+    if policy.startswith("public"):
+        request.environ[SHAREABLE] = True  # page_cache may keep it
     return response
 
 

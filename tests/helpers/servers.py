@@ -39,6 +39,8 @@ def fresh_user_environment(tmp_path: Path, port: int, **settings: str) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
     env.update(INSTANCE_PATH=str(tmp_path / "instance"), BASE_URL=f"http://127.0.0.1:{port}",
                PYTHONWARNINGS="ignore", **settings)
+    # Tests look at pages right after another process wrote: no page cache unless asked for.
+    env.setdefault("PAGE_CACHE_SECONDS", "0")
     return env
 
 
