@@ -431,6 +431,10 @@ def invite(letter: Letter, invitees: list[SignerDetails], actor: str) -> InviteR
     if letter.status != LetterStatus.OPEN:
         # A draft's page cannot be opened yet, so its links would lead nowhere.
         raise NotAllowed(f"letter {letter.slug} is {letter.status}: publish it before inviting")
+    if letter.signing_closed_by_deadline:
+        # The links would open a page that no longer takes signatures.
+        raise NotAllowed(f"letter {letter.slug}: signing closed after {letter.sign_until}; "
+                         "move its sign_until before inviting")
     report = InviteReport()
     for details in invitees:
         _invite_one(letter, normalise_email(details.email), details, actor, report)

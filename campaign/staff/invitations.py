@@ -3,6 +3,8 @@ follow up."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -122,6 +124,13 @@ def send_invitations(slug: str):
         return _preview(letter, text)
     if not rows or any(not row.valid for row in rows):
         return _preview(letter, text)
+    if letter.signing_closed_by_deadline:
+        upload = UploadForm()
+        upload.file.errors = [_("Signing on this letter closed after %(day)s, so invitations "
+                                "would lead to a page that no longer takes signatures. Move "
+                                "the letter's last day of signing (sign_until) first.",
+                                day=format_date(letter.sign_until, format="long"))]
+        return _list_page(letter, upload, 409)
     report = operations.invite(letter, [row.details for row in rows],
                                Actor.staff(current_user))
     db.session.commit()

@@ -196,6 +196,22 @@ def test_a_closed_letter_takes_no_invitations(app, staff, editor):
     assert _count(app, Signature) == 0
 
 
+def test_after_the_last_day_of_signing_no_invitations_go_out(app, staff, editor):
+    from campaign.core.timeutil import today_where_signed
+    from campaign.letters.models import Letter
+
+    slug = staff.publish_letter()
+    preview = upload(editor, slug, INVITEES.encode())
+    with app.app_context():
+        letter = db.session.scalar(sa.select(Letter).where(Letter.slug == slug))
+        letter.sign_until = today_where_signed() - timedelta(days=1)
+        db.session.commit()
+    refused = send(editor, slug, preview.text)
+    assert refused.status_code == 409
+    assert "sign_until" in visible_text(refused.text)
+    assert _count(app, Signature) == _count(app, OutboxMail) == 0
+
+
 def _a_week_passes(app, days: int = 8) -> None:
     with app.app_context():
         for signature in db.session.scalars(sa.select(Signature)):
