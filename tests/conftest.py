@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
-from campaign import create_app
+from campaign import create_app, register_models
 from campaign.extensions import db
 from helpers.browsers import served_app
 from helpers.factories import Factories
@@ -18,6 +18,10 @@ from helpers.mail import Mailbox
 from helpers.pages import BASE_URL, Browser
 from helpers.servers import free_port
 from helpers.staff import Staff
+
+# Every table's class imported before any test builds a model object, also a test that runs
+# first and needs no app (relationships name classes of other modules by string).
+register_models()
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
