@@ -7,11 +7,13 @@ the letter's own pages; every later part starts with a throw-away first page (so
 pages are "follow-on" pages with the slim header) and no part but the last keeps its last page:
 the entries found there start the next part, so that no page is half empty where two parts meet.
 Each part is written as a tagged PDF/UA file at once and forgotten; pypdf joins them, and the
-page numbers ("Pagina 3 van 140") are stamped afterwards, from a document of empty pages laid out
-with the letter's own page style, because only then is the total known.
+page numbers ("Pagina 3 van 140") are stamped afterwards, from documents of empty pages laid out
+with the letter's own page style (STAMP_PAGES at a time), because only then is the total known.
+A letter whose co-signers fit one part is one document, as rendering.render_letter_pdf makes it.
 """
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -35,22 +37,30 @@ from .rendering import (
 )
 from .stamp import DeliveryStamp
 
-# Entries laid out per WeasyPrint document: 1,000 two-line entries are ~23 pages and ~90 MB
-# (10,000 co-signers: 371 MB peak with parts of 1,000, 403 MB with 1,500, at about equal time).
+# Entries laid out per WeasyPrint document: 1,000 two-line entries are ~23 pages and ~50 MB
+# (10,000 co-signers: 240 MB while the parts render, 336 MB peak in the pikepdf join).
 PART_SIZE = 1000
 SECTIONS = ("alderpersons", "organisations", "individuals")
 # A continuation part begins with a page of its own that is thrown away (see the docstring).
 # The list it continues starts at the top of the page, as it would in one document.
 PART_CSS = """.part-start { break-after: page; height: 1px; }
 .part-start + .signatories { margin-top: 0; }"""
+# A part that is not the last drops its last page (its entries start the next part), so the list
+# it ends with need not be balanced over that page's two columns: WeasyPrint balances by laying
+# the page out again and again, a pixel taller each time.
+CONTINUES_CSS = "main > .signatories:last-of-type .names { column-fill: auto; }"
 # The stamp: only the page number box of the letter's page style, without its rule (the parts
 # drew that already).
 STAMP_CSS = """
 @page { @top-left { content: none; } @top-right { content: none; }
         @bottom-left { content: none; } @bottom-right { border-top-color: transparent; } }
 @page :first { @top-left { content: none; } @top-right { content: none; } }
-.page { break-before: page; } .page:first-child { break-before: auto; }
+.page { break-before: page; string-set: page-number attr(data-page); }
+.page:first-child { break-before: auto; }
 """
+# The page numbers are laid out this many pages at a time: WeasyPrint keeps every page of a
+# document until it is written (250 pages of numbers at once: about 90 MB).
+STAMP_PAGES = 100
 
 Progress = Callable[[int, int], None]
 
@@ -96,6 +106,18 @@ class _Renderer:
                 base_url=path2url(STATIC_ROOT), font_config=self.fonts),
             CSS(string=PART_CSS, font_config=self.fonts),
         ]
+        self.continuing = [*self.styles, CSS(string=CONTINUES_CSS, font_config=self.fonts)]
+
+    def whole(self, part: Part) -> bytes:
+        """A letter whose co-signers fit one part: one document, numbered by WeasyPrint itself
+        (as rendering.render_letter_pdf makes it), so nothing to join or stamp."""
+        html = HTML(string=render_letter_html(self.letter, part=part, stamp=self.delivery),
+                    url_fetcher=self.fetcher, base_url=self.base_url)
+        styles = [CSS(string=render_letter_css(self.letter, numbered=True),
+                      url_fetcher=self.fetcher, base_url=path2url(STATIC_ROOT),
+                      font_config=self.fonts)]
+        return html.write_pdf(stylesheets=styles, font_config=self.fonts,
+                              presentational_hints=False, pdf_variant=PDF_VARIANT)
 
     def part(self, part: Part, start: int) -> tuple[bytes, int]:
         """One part as PDF bytes, and where the next part starts (its stop unless the entries
@@ -105,7 +127,8 @@ class _Renderer:
         # Each co-signer entry is one <li> of a ul.names, in print order.
         number = {id(element): start + n
                   for n, element in enumerate(_names_items(html.etree_element))}
-        document = html.render(stylesheets=self.styles, font_config=self.fonts,
+        document = html.render(stylesheets=self.styles if part.last else self.continuing,
+                               font_config=self.fonts,
                                presentational_hints=False, pdf_variant=PDF_VARIANT)
         pages = document.pages[0 if part.first else 1:]
         stop = start + entry_count(part.signatories)
@@ -117,13 +140,16 @@ class _Renderer:
         data = document.copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
         return data, stop
 
-    def stamp(self, total: int) -> bytes:
-        """`total` empty pages carrying only their page numbers, in the letter's page style."""
-        css = render_letter_css(self.letter, numbered=True)
+    def stamp(self, first: int, count: int, total: int) -> bytes:
+        """`count` empty pages carrying only their page numbers, `first` + 1 onwards of `total`,
+        in the letter's page style."""
+        css = render_letter_css(self.letter, numbered=True, pages=total)
         # Without a letterhead the page style has no header boxes; the numbers sit where the
         # letter's own do either way.
         html = HTML(string=f'<html lang="{self.letter.language}"><body>'
-                           + '<div class="page"></div>' * total + "</body></html>",
+                           + "".join(f'<div class="page" data-page="{number}"></div>'
+                                     for number in range(first + 1, first + count + 1))
+                           + "</body></html>",
                     url_fetcher=self.fetcher)
         return html.write_pdf(stylesheets=[
             CSS(string=css, url_fetcher=self.fetcher, base_url=path2url(STATIC_ROOT),
@@ -159,6 +185,11 @@ def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
     pieces: list[bytes] = []
     start, first = 0, True
     with force_locale(letter.language):
+        if total <= part_size:
+            data = renderer.whole(Part(everyone, letter_counts, everyone, first=True, last=True))
+            if progress:
+                progress(total, total)
+            return data
         while True:
             stop = min(start + part_size, total)
             signatories, continued = _slice(everyone, start, stop, first)
@@ -166,6 +197,7 @@ def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
                         continued=continued)
             data, stop = renderer.part(part, start)
             pieces.append(data)
+            gc.collect()  # the part's boxes and layouts, before the next part is laid out
             if progress:
                 progress(stop, total)
             if part.last:
@@ -174,18 +206,27 @@ def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
         return join(pieces, renderer.stamp)
 
 
-def join(pieces: list[bytes], stamp: Callable[[int], bytes]) -> bytes:
+def join(pieces: list[bytes], stamp: Callable[[int, int, int], bytes]) -> bytes:
     """The parts as one PDF: the first part's catalogue (language, metadata, tags), every
-    part's pages and structure, then the page numbers over every page."""
+    part's pages and structure, then the page numbers over every page, `stamp(first, count,
+    total)` laid out STAMP_PAGES at a time."""
     joined = pikepdf.open(io.BytesIO(pieces[0]))
     for piece in pieces[1:]:
         with pikepdf.open(io.BytesIO(piece)) as other:
             _append_tagged(joined, other)
-    with pikepdf.open(io.BytesIO(stamp(len(joined.pages)))) as numbers:
-        for page, number in zip(joined.pages, numbers.pages):
+    total = len(joined.pages)
+    # An overlay's content is copied from its file when the joined one is saved: all stay open.
+    stamps = []
+    for first in range(0, total, STAMP_PAGES):
+        count = min(STAMP_PAGES, total - first)
+        stamps.append(numbers := pikepdf.open(io.BytesIO(stamp(first, count, total))))
+        for page, number in zip(joined.pages[first:first + count], numbers.pages):
             page.add_overlay(number)
-        out = io.BytesIO()
-        joined.save(out)
+        gc.collect()
+    out = io.BytesIO()
+    joined.save(out)
+    for numbers in stamps:
+        numbers.close()
     joined.close()
     return out.getvalue()
 

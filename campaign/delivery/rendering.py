@@ -160,9 +160,11 @@ def css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def page_counter_content(label: str) -> str:
-    """A CSS `content` value for "Pagina {page} van {pages}" with live page counters."""
-    counters = {"page": "counter(page)", "pages": "counter(pages)"}
+def page_counter_content(label: str, pages: int | None = None) -> str:
+    """A CSS `content` value for "Pagina {page} van {pages}" with live page counters; with
+    `pages`, that total and each page's number from its `page-number` string instead."""
+    counters = ({"page": "counter(page)", "pages": "counter(pages)"} if pages is None else
+                {"page": "string(page-number)", "pages": css_string(str(pages))})
     parts = []
     for piece in label.replace("}", "{").split("{"):
         parts.append(counters.get(piece) or (css_string(piece) if piece else ""))
@@ -221,12 +223,12 @@ def page_label(letter: Letter) -> str:
         return gettext("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
 
 
-def render_letter_css(letter: Letter, *, numbered: bool = True) -> str:
+def render_letter_css(letter: Letter, *, numbered: bool = True, pages: int | None = None) -> str:
     """The print styles; `numbered=False` leaves the page number box empty (chunked.py stamps
-    the numbers after joining the parts)."""
+    the numbers after joining the parts, `pages` of them: see page_counter_content)."""
     page = page_label(letter)
     return render_template("pdf/letter.css",
-                           page_content=page_counter_content(page) if numbered else '""',
+                           page_content=page_counter_content(page, pages) if numbered else '""',
                            has_letterhead=bool(letterhead_lines(letter)))
 
 

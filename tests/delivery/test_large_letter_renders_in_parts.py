@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from campaign.core.collation import sort_key
 from campaign.core.timeutil import utcnow
+from campaign.delivery import chunked
 from campaign.delivery.chunked import render_in_parts
 from campaign.delivery.rendering import render_letter_pdf
 from campaign.extensions import db
@@ -80,7 +81,9 @@ def struct_types(pdf: pikepdf.Pdf) -> dict[str, int]:
     return found
 
 
-def test_a_large_letter_renders_in_parts_as_one_document(app, letter, tmp_path):
+def test_a_large_letter_renders_in_parts_as_one_document(app, letter, tmp_path, monkeypatch):
+    # The page numbers too are laid out a few pages at a time.
+    monkeypatch.setattr(chunked, "STAMP_PAGES", 3)
     with app.app_context():
         row = db.session.scalar(sa.select(Letter).where(Letter.slug == SLUG))
         reported = []

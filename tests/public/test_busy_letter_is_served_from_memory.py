@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from campaign.extensions import db
