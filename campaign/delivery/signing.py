@@ -8,12 +8,9 @@ import io
 from pathlib import Path
 
 from flask import current_app
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
-from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.general import SigningError as PyHankoSigningError
-from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+# pyHanko is imported where a PDF is signed: tens of megabytes that a process which never signs
+# (every web process, a worker without PDF_SIGNING_P12) does not carry.
 
 FIELD_NAME = "Delivery"
 TIMESTAMP_TIMEOUT_SECONDS = 20
@@ -27,7 +24,9 @@ def signing_configured() -> bool:
     return bool(current_app.config.get("PDF_SIGNING_P12"))
 
 
-def _signer() -> signers.SimpleSigner:
+def _signer():
+    from pyhanko.sign import signers
+
     config = current_app.config
     path = Path(config["PDF_SIGNING_P12"])
     password = config.get("PDF_SIGNING_PASSWORD")
@@ -45,6 +44,13 @@ def _signer() -> signers.SimpleSigner:
 
 def sign_pdf(pdf: bytes, *, reason: str, location: str | None = None) -> bytes:
     """`pdf` with a PAdES signature over the whole file, appended as an incremental update."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
     signer = _signer()
     url = current_app.config.get("PDF_TIMESTAMP_URL")
     timestamper = HTTPTimeStamper(url, timeout=TIMESTAMP_TIMEOUT_SECONDS) if url else None

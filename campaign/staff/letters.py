@@ -53,7 +53,6 @@ from ..letters.letterfile import (
 )
 from ..letters.models import Letter, LetterKind, LetterStatus, Moderation, SignatoryKind
 from ..signatures.exports import csv_chunks, json_chunks
-from ..signatures.exports_xlsx import xlsx_chunks
 from ..signatures.queries import counts, letters_overview
 from ..signatures.versions import signatures_per_version
 from .access import allow, letter_or_404
@@ -451,6 +450,8 @@ def export_letter(slug: str, fmt: str):
         return redirect(url_for(".pdf_download", slug=slug), code=303)
     disposition = {"Content-Disposition": f'attachment; filename="{letter.slug}.{fmt}"'}
     if fmt == "xlsx":
+        from ..signatures.exports_xlsx import xlsx_chunks  # openpyxl only where it is used
+
         return Response(stream_with_context(xlsx_chunks(letter)), mimetype=XLSX_TYPE,
                         headers=disposition)
     chunks = csv_chunks(letter) if fmt == "csv" else json_chunks(letter)
