@@ -5,8 +5,9 @@ reader.
 Only what `caching.conditional` marked shareable is kept: a 200 for a reader without a session,
 the same for everyone who asks for that URL in that language. It is kept for
 PAGE_CACHE_SECONDS (0 turns the cache off), and dropped at once when this process writes to the
-database; what another process writes shows within those seconds. That is well inside what the
-pages tell proxies anyway (`max-age`, caching.py). The cache sits outside Flask, as WSGI
+database; what another process writes shows within those seconds, well inside what the pages
+tell proxies anyway (`max-age`, caching.py). When a page's time is up, one thread renders it
+anew while the others still serve the one they have. The cache sits outside Flask, as WSGI
 middleware, so that a hit costs neither a query nor a template.
 """
 from __future__ import annotations
@@ -64,6 +65,9 @@ class PageCache:
         self.wsgi_app, self.seconds, self.session_cookie = wsgi_app, seconds, session_cookie
         self.pages: OrderedDict[tuple, _Page] = OrderedDict()
         self.lock = threading.Lock()
+        # Keys one thread is rendering anew because their time ran out: meanwhile the others
+        # serve the page they have, instead of all rendering it at once.
+        self.refreshing: set[tuple] = set()
 
     def _key(self, environ: dict) -> tuple | None:
         path = environ.get("PATH_INFO", "")
@@ -80,9 +84,22 @@ class PageCache:
         key = self._key(environ)
         if key is None:
             return self.wsgi_app(environ, start_response)
-        page = self.pages.get(key)
-        if page is not None and page.expires > monotonic() and page.writes == _Writes.count:
-            return self._serve(page, environ, start_response)
+        page, refresh = self.pages.get(key), False
+        if page is not None and page.writes == _Writes.count:
+            if page.expires > monotonic():
+                return self._serve(page, environ, start_response)
+            with self.lock:
+                refresh = key not in self.refreshing
+                self.refreshing.add(key)
+            if not refresh:
+                return self._serve(page, environ, start_response)
+        try:
+            return self._render(key, environ, start_response)
+        finally:
+            if refresh:
+                self.refreshing.discard(key)
+
+    def _render(self, key: tuple, environ: dict, start_response: Callable) -> Iterable[bytes]:
         writes_before = _Writes.count
         answered: dict = {}
 

@@ -92,6 +92,24 @@ def test_a_write_by_another_process_shows_within_the_seconds(app, client, letter
     assert client.get(f"/api/letters/{letter}").json["status"] == "closed"
 
 
+def test_while_one_reader_renders_an_expired_page_the_others_get_the_one_kept(
+        app, client, letter, queries):
+    from campaign.core.page_cache import PageCache
+
+    cache = client.application.wsgi_app
+    assert isinstance(cache, PageCache)
+    first = client.get(f"/letters/{letter}")
+    time.sleep(2.1)
+    key = next(iter(cache.pages))
+    cache.refreshing.add(key)  # another thread is rendering it anew
+    queries.clear()
+    assert client.get(f"/letters/{letter}").data == first.data
+    assert queries == []
+    cache.refreshing.discard(key)
+    assert client.get(f"/letters/{letter}").status_code == 200
+    assert queries, "rendered anew once nobody else is"
+
+
 CLOSE_IN_ANOTHER_PROCESS = """
 import sys, sqlalchemy as sa
 engine = sa.create_engine(sys.argv[1])
