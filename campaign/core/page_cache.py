@@ -6,9 +6,9 @@ Only what `caching.conditional` marked shareable is kept: a 200 for a reader wit
 the same for everyone who asks for that URL in that language. It is kept for
 PAGE_CACHE_SECONDS (0 turns the cache off), and dropped at once when this process writes to the
 database; what another process writes shows within those seconds, well inside what the pages
-tell proxies anyway (`max-age`, caching.py). When a page's time is up, one thread renders it
-anew while the others still serve the one they have. The cache sits outside Flask, as WSGI
-middleware, so that a hit costs neither a query nor a template.
+tell proxies anyway (`max-age`, caching.py). One thread at a time renders a page: while it
+does, the others serve the page kept before, or wait for the new one. The cache sits outside
+Flask, as WSGI middleware, so that a hit costs neither a query nor a template.
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ CACHED_PATHS = ("/letters/", "/api/")
 LANGUAGE_COOKIE = "lang"
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# How long a reader waits for another thread's rendering of the page before rendering it too.
+WAIT_FOR_RENDER_SECONDS = 10
 
 
 class _Writes:
@@ -65,9 +67,9 @@ class PageCache:
         self.wsgi_app, self.seconds, self.session_cookie = wsgi_app, seconds, session_cookie
         self.pages: OrderedDict[tuple, _Page] = OrderedDict()
         self.lock = threading.Lock()
-        # Keys one thread is rendering anew because their time ran out: meanwhile the others
-        # serve the page they have, instead of all rendering it at once.
-        self.refreshing: set[tuple] = set()
+        # Keys one thread is rendering: meanwhile the others serve the page kept, or wait for
+        # it, instead of all rendering it at once.
+        self.refreshing: dict[tuple, threading.Event] = {}
 
     def _key(self, environ: dict) -> tuple | None:
         path = environ.get("PATH_INFO", "")
@@ -84,20 +86,29 @@ class PageCache:
         key = self._key(environ)
         if key is None:
             return self.wsgi_app(environ, start_response)
-        page, refresh = self.pages.get(key), False
-        if page is not None and page.writes == _Writes.count:
-            if page.expires > monotonic():
+        page = self.pages.get(key)
+        fresh = page is not None and page.writes == _Writes.count
+        if fresh and page.expires > monotonic():
+            return self._serve(page, environ, start_response)
+        with self.lock:
+            rendering = self.refreshing.get(key)
+            if rendering is None:
+                self.refreshing[key] = threading.Event()
+        if rendering is not None:
+            # Another thread is rendering this page: serve the one kept meanwhile, or wait for
+            # the new one rather than render it once more (a burst of first readers).
+            if fresh:
                 return self._serve(page, environ, start_response)
-            with self.lock:
-                refresh = key not in self.refreshing
-                self.refreshing.add(key)
-            if not refresh:
+            rendering.wait(WAIT_FOR_RENDER_SECONDS)
+            page = self.pages.get(key)
+            if page is not None and page.writes == _Writes.count:
                 return self._serve(page, environ, start_response)
+            return self.wsgi_app(environ, start_response)
         try:
             return self._render(key, environ, start_response)
         finally:
-            if refresh:
-                self.refreshing.discard(key)
+            with self.lock:
+                self.refreshing.pop(key).set()
 
     def _render(self, key: tuple, environ: dict, start_response: Callable) -> Iterable[bytes]:
         writes_before = _Writes.count

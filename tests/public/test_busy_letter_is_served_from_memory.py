@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -101,13 +102,31 @@ def test_while_one_reader_renders_an_expired_page_the_others_get_the_one_kept(
     first = client.get(f"/letters/{letter}")
     time.sleep(2.1)
     key = next(iter(cache.pages))
-    cache.refreshing.add(key)  # another thread is rendering it anew
+    cache.refreshing[key] = threading.Event()  # another thread is rendering it anew
     queries.clear()
     assert client.get(f"/letters/{letter}").data == first.data
     assert queries == []
-    cache.refreshing.discard(key)
+    cache.refreshing.pop(key)
     assert client.get(f"/letters/{letter}").status_code == 200
     assert queries, "rendered anew once nobody else is"
+
+
+def test_a_burst_of_first_readers_renders_the_page_once(app, letter, queries):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client_of = threading.local()
+
+    def read(_):
+        if not hasattr(client_of, "client"):
+            client_of.client = app.test_client()
+        return client_of.client.get(f"/letters/{letter}").status_code
+
+    start = threading.Barrier(8)
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda n: (start.wait(), read(n))[1], range(8)))
+    assert statuses == [200] * 8
+    renders = [q for q in queries if "FROM letter" in q and "letter.slug" in q]
+    assert len(renders) == 1, "one reader rendered it, the others waited for that page"
 
 
 CLOSE_IN_ANOTHER_PROCESS = """
