@@ -190,7 +190,7 @@ def page_figures(backend: str, env: dict, bare: dict) -> None:
     emit("demo_100k_seconds", time.perf_counter() - started, "s", backend=backend,
          target="< 60")
     # As served (each process keeps a page PAGE_CACHE_SECONDS), then every request rendered.
-    rendered_p50 = {}
+    rendered_rate = {}
     for cache, suffix in (("5", ""), ("0", "_rendered")):
         with gunicorn("wsgi:app", env, PROJECT, PAGE_CACHE_SECONDS=cache) as base:
             pages = {"letter_page_100k": f"{base}/letters/{slug}",
@@ -202,14 +202,15 @@ def page_figures(backend: str, env: dict, bare: dict) -> None:
             for name, url in pages.items():
                 figures = wrk(url, "get.lua")
                 if suffix:
-                    rendered_p50[name] = figures["p50_ms"]
+                    rendered_rate[name] = figures["per_s"]
                 emit(f"{name}{suffix}_per_s", figures["per_s"], "requests/s", backend=backend,
                      ratio_to_bare=round(figures["per_s"] / bare["per_s"], 3),
                      bare_per_s=bare["per_s"], page_cache_seconds=int(cache),
                      target=">= 0.25 of bare" if not suffix else None,
                      **{k: v for k, v in figures.items() if k != "per_s"})
-    emit("list_page_500_over_page_1_rendered", rendered_p50["list_page_500_100k"]
-         / rendered_p50["list_page_1_100k"], "ratio of p50 latencies", backend=backend,
+    # Under a saturating load a page's cost is the inverse of its rate (p50 is mostly queueing).
+    emit("list_page_500_over_page_1_rendered", rendered_rate["list_page_1_100k"]
+         / rendered_rate["list_page_500_100k"], "ratio of time per page", backend=backend,
          target="<= 1.2")
 
 
