@@ -231,8 +231,7 @@ def sign(slug: str):
     letter = _public_letter(slug)
     if not letter.accepts_signatures:
         return render_template("public/closed.html", letter=_full_letter()), 409
-    if (letter.signing_paused if isinstance(letter, SigningLetter)
-            else signing_paused(letter)):
+    if signing_paused(letter):
         return _paused(_full_letter())
     form = SignForm(letter.kinds, sectors=letter.sector_names)
     if form.validate_on_submit():

@@ -18,8 +18,11 @@ def _on(*names: str) -> bool:
         sa.select(sa.exists().where(Switch.name.in_(names), Switch.paused.is_(True)))))
 
 
-def signing_paused(letter: Letter) -> bool:
-    """Signing on `letter` is paused: on the letter itself or on the whole site."""
+def signing_paused(letter: Letter | SigningLetter) -> bool:
+    """Signing on `letter` is paused: on the letter itself or on the whole site. The light row
+    of the sign POST read it with the letter (letter_to_sign)."""
+    if isinstance(letter, SigningLetter):
+        return letter.signing_paused
     return _on(SIGNING, letter_signing(letter.id))
 
 
