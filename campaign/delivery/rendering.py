@@ -25,6 +25,7 @@ from ..core.templating import lines, long_date
 from ..letters.images import images_of
 from ..letters.models import Letter, LetterImage, LetterKind, LetterVersion, SignatoryKind
 from ..signatures.queries import Counts, counts, public_signatories
+from .collector import fewer_collections
 from .stamp import DeliveryStamp
 
 with warnings.catch_warnings():
@@ -245,5 +246,6 @@ def render_letter_pdf(letter: Letter, *, url_fetcher: StaticFilesOnly | None = N
                      base_url=path2url(STATIC_ROOT), font_config=fonts)
     # Presentational hints would let HTML attributes in user text style the page: keep them off.
     # PDF/UA: a tagged PDF that screen readers can follow, for next to no extra time.
-    return html.write_pdf(stylesheets=[stylesheet], font_config=fonts, presentational_hints=False,
-                          pdf_variant=PDF_VARIANT)
+    with fewer_collections():
+        return html.write_pdf(stylesheets=[stylesheet], font_config=fonts,
+                              presentational_hints=False, pdf_variant=PDF_VARIANT)

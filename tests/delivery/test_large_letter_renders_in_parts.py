@@ -123,3 +123,31 @@ def test_a_large_letter_renders_in_parts_as_one_document(app, letter, tmp_path, 
         ours, theirs = struct_types(pdf), struct_types(one)
         assert ours.get("/LI") == theirs.get("/LI")
         assert int(pdf.Root.StructTreeRoot.ParentTreeNextKey) >= len(pdf.pages)
+
+
+def test_parts_keep_about_their_size(app, letter):
+    """The entries a part carries over to the next (its dropped last page) come on top of the
+    next part's share, so the parts do not multiply with the carry."""
+    with app.app_context():
+        row = db.session.scalar(sa.select(Letter).where(Letter.slug == SLUG))
+        reported = []
+        render_in_parts(row, part_size=200,
+                        progress=lambda done, total: reported.append((done, total)))
+    assert len(reported) == 2, reported  # 380 entries: 200 and the rest, carry included
+
+
+def test_the_collector_is_as_it_was_after_renders_overlap():
+    """WeasyPrint runs with fewer collections (delivery/collector.py); when two renders overlap
+    in one process, the collector is set back only when the last one ends."""
+    import gc
+
+    from campaign.delivery.collector import YOUNG_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
+        with fewer_collections():
+            pass
+        assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
