@@ -17,6 +17,7 @@ import gc
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import pikepdf
 from flask_babel import force_locale
@@ -102,12 +103,18 @@ class _Renderer:
         self.fetcher = letter_fetcher(letter)
         self.fonts = FontConfiguration()
         self.base_url = external_url("public.show", slug=letter.slug)
-        self.styles = [
-            CSS(string=render_letter_css(letter, numbered=False), url_fetcher=self.fetcher,
-                base_url=path2url(STATIC_ROOT), font_config=self.fonts),
-            CSS(string=PART_CSS, font_config=self.fonts),
-        ]
-        self.continuing = [*self.styles, CSS(string=CONTINUES_CSS, font_config=self.fonts)]
+
+    # The part styles, parsed only when the letter is laid out in parts (not for whole()).
+    @cached_property
+    def styles(self) -> list[CSS]:
+        return [CSS(string=render_letter_css(self.letter, numbered=False),
+                    url_fetcher=self.fetcher, base_url=path2url(STATIC_ROOT),
+                    font_config=self.fonts),
+                CSS(string=PART_CSS, font_config=self.fonts)]
+
+    @cached_property
+    def continuing(self) -> list[CSS]:
+        return [*self.styles, CSS(string=CONTINUES_CSS, font_config=self.fonts)]
 
     def whole(self, part: Part) -> bytes:
         """A letter whose co-signers fit one part: one document, numbered by WeasyPrint itself

@@ -23,9 +23,9 @@ from ..signatures.queries import Counts, counts
 from . import chunked
 from .models import Delivery, new_delivery_id
 from .queries import deliveries_of
-from .rendering import render_letter_pdf, tally
+from .rendering import tally
 from .signing import sign_pdf, signing_configured
-from .stamp import DeliveryStamp, delivery_stamp
+from .stamp import delivery_stamp
 
 MAX_CC = 20
 NOTE_MAX_LENGTH = 2000
@@ -113,15 +113,6 @@ def _mark_delivered(letter: Letter, seen_status: str, moment) -> bool:
     return changed == 1
 
 
-def _render(letter: Letter, letter_counts: Counts, stamp: DeliveryStamp,
-            progress: chunked.Progress | None = None) -> bytes:
-    """The delivered copy, rendered in parts when the letter has more co-signers than one part
-    holds (chunked.py: the memory of one part, whatever the letter's size)."""
-    if letter_counts.total > chunked.PART_SIZE:
-        return chunked.render_in_parts(letter, stamp=stamp, progress=progress)
-    return render_letter_pdf(letter, stamp=stamp)
-
-
 def deliver(letter: Letter, to: str, cc: Iterable[str] = (), note: str = "",
             actor: audit.Actor | str = "system", again: bool = False,
             progress: chunked.Progress | None = None) -> Delivery:
@@ -146,7 +137,9 @@ def deliver(letter: Letter, to: str, cc: Iterable[str] = (), note: str = "",
     verify_url = external_url("verify.show", delivery_id=delivery_id)
     letter_counts = counts(letter)  # as the PDF prints them, give or take a signature meanwhile
     stamp = delivery_stamp(verify_url, now.date(), recipient)
-    pdf = _render(letter, letter_counts, stamp, progress)
+    # In parts when it has more co-signers than one part holds (the memory of one part,
+    # whatever the letter's size), else as one document: chunked.py decides.
+    pdf = chunked.render_in_parts(letter, stamp=stamp, progress=progress)
     signed = signing_configured()
     if signed:
         version = letter.current_version
