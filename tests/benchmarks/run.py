@@ -235,11 +235,12 @@ def pdf_figures(env: dict) -> None:
         if count == 1_000:
             job(env, "pdf-floor", "100")  # warm the font caches of this machine, once
         # Rendered as the worker renders it: a letter that fits one part (1,000) as one
-        # WeasyPrint document, a larger one in parts, joined. The short pair runs twice, taking
+        # WeasyPrint document, a larger one in parts, joined. Each pair runs twice, taking
         # turns, and each side's faster run counts: a noisy neighbour on a shared machine can
-        # cost one three-second run a fifth of its time.
+        # cost one run a fifth of its time, and the 10,000 / 1,000 ratio is only as fair as
+        # both of its sides are measured alike.
         floor, ours = {}, {}
-        for _ in range(2 if count == 1_000 else 1):
+        for _ in range(2):
             floor = _faster(floor, job(env, "pdf-floor", str(count)))
             ours = _faster(ours, job(env, "pdf-parts", slug))
         seconds[count] = ours["seconds"]
