@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from ..core.links import external_url
 from ..letters.models import Letter
 from ..signatures.queries import Counts, PublicSignatories, counts, public_signatories
-from .collector import fewer_collections
+from .collector import fewer_collections, release_layouts
 from .rendering import (
     CSS,
     HTML,
@@ -138,6 +138,7 @@ class _Renderer:
         document = html.render(stylesheets=self.styles if part.last else self.continuing,
                                font_config=self.fonts,
                                presentational_hints=False, pdf_variant=PDF_VARIANT)
+        release_layouts()
         pages = document.pages[0 if part.first else 1:]
         stop = start + entry_count(part.signatories)
         if not part.last and len(pages) > 1:
@@ -159,11 +160,13 @@ class _Renderer:
                                      for number in range(first + 1, first + count + 1))
                            + "</body></html>",
                     url_fetcher=self.fetcher)
-        return html.write_pdf(stylesheets=[
+        data = html.write_pdf(stylesheets=[
             CSS(string=css, url_fetcher=self.fetcher, base_url=path2url(STATIC_ROOT),
                 font_config=self.fonts),
             CSS(string=STAMP_CSS, font_config=self.fonts)], font_config=self.fonts,
             presentational_hints=False, pdf_variant=PDF_VARIANT)
+        release_layouts()
+        return data
 
 
 def _boxes(box):
@@ -212,7 +215,7 @@ def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
             data, kept = renderer.part(part, start)
             carried, stop = stop - kept, kept
             pieces.append(data)
-            gc.collect()  # the part's boxes and layouts, before the next part is laid out
+            gc.collect()  # what cycles the part left, before the next part is laid out
             if progress:
                 progress(stop, total)
             if part.last:

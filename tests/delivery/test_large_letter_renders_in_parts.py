@@ -151,3 +151,32 @@ def test_the_collector_is_as_it_was_after_renders_overlap():
             pass
         assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+
+def test_a_render_leaves_its_layout_to_reference_counting(app, letter, monkeypatch):
+    """A layout's reference cycle is broken when its render ends (collector.release_layouts):
+    the context, with the styles and elements of every entry, is freed there and then, not
+    left for a full collection of the worker's whole heap."""
+    import gc
+    import weakref
+
+    from weasyprint.layout import LayoutContext
+
+    made, init = [], LayoutContext.__init__
+
+    def init_and_watch(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(LayoutContext, "__init__", init_and_watch)
+    with app.app_context():
+        row = db.session.scalar(sa.select(Letter).where(Letter.slug == SLUG))
+        gc.disable()
+        try:
+            render_in_parts(row, part_size=PART_SIZE)  # parts, joined, numbered
+            render_in_parts(row, part_size=1000)  # one document
+            alive = [ref for ref in made if ref() is not None]
+        finally:
+            gc.enable()
+    assert len(made) > 5 and not alive
