@@ -59,7 +59,7 @@ $(MO): $(PO) $(VENV)/.installed
 # After adding or changing a string: `make messages`, translate the new entries in $(PO).
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel -q extract -F campaign/translations/babel.cfg -k _l -k lazy_gettext \
-	  -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -c TRANSLATORS: --add-location=file \
+	  -k lazy_ngettext:1,2 -k count_of:1,2 -k lazy_pgettext:1c,2 -c TRANSLATORS: --add-location=file \
 	  --sort-output --no-wrap --project campaign -o campaign/translations/messages.pot .
 	$(VENV)/bin/pybabel update --no-wrap --ignore-obsolete --ignore-pot-creation-date \
 	  -i campaign/translations/messages.pot -d campaign/translations -D messages -l nl

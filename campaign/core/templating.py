@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale, get_translations
 from markupsafe import Markup, escape
 
 from .markup import render_markdown
@@ -62,11 +62,24 @@ def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def number(value: int) -> str:
+    """A count with the digit grouping of the current language: 10.000 / 10,000."""
+    return format_decimal(value)
+
+
+def count_of(singular: str, plural: str, count: int, **variables) -> str:
+    """ngettext for a count written with the current language's digit grouping: "%(num)s
+    partijen" gives "10.000 partijen". (Flask-Babel's ngettext puts in the bare number.)"""
+    return get_translations().ngettext(singular, plural, count) % {"num": number(count),
+                                                                   **variables}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "nl")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["lines"] = lines
     app.jinja_env.filters["keep_together"] = keep_together
+    app.jinja_env.filters["number"] = number
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

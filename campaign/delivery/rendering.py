@@ -15,13 +15,13 @@ from urllib.request import url2pathname
 
 from babel.lists import format_list
 from flask import render_template
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..core.links import external_url
 from ..core.markup import render_markdown
-from ..core.templating import lines, long_date
+from ..core.templating import count_of, lines, long_date
 from ..letters.images import images_of
 from ..letters.models import Letter, LetterImage, LetterKind, LetterVersion, SignatoryKind
 from ..signatures.queries import Counts, counts, public_signatories
@@ -132,9 +132,9 @@ def tally(counts: Counts, language: str, as_of: date, delivered: bool = False) -
     """"Ondertekend door 60 partijen (41 wethouders en 19 organisaties); stand op 1 december
     2026." — what a reader of the last page wants to know, in the letter's language."""
     with force_locale(language):
-        parts = [ngettext(*NUMBER_OF[kind], getattr(counts, kind)) for kind in SignatoryKind.ALL
-                 if getattr(counts, kind)]
-        total = ngettext("%(num)d party", "%(num)d parties", counts.total)
+        parts = [count_of(*NUMBER_OF[kind], getattr(counts, kind))
+                 for kind in SignatoryKind.ALL if getattr(counts, kind)]
+        total = count_of("%(num)s party", "%(num)s parties", counts.total)
         when = long_date(as_of, language)
         if delivered:
             return (gettext("Signed by %(total)s (%(parts)s); count as delivered on %(date)s.",
@@ -149,9 +149,9 @@ def tally(counts: Counts, language: str, as_of: date, delivered: bool = False) -
 
 
 NUMBER_OF = {
-    SignatoryKind.ALDERPERSON: ("%(num)d alderperson", "%(num)d alderpersons"),
-    SignatoryKind.ORGANISATION: ("%(num)d organisation", "%(num)d organisations"),
-    SignatoryKind.INDIVIDUAL: ("%(num)d individual", "%(num)d individuals"),
+    SignatoryKind.ALDERPERSON: ("%(num)s alderperson", "%(num)s alderpersons"),
+    SignatoryKind.ORGANISATION: ("%(num)s organisation", "%(num)s organisations"),
+    SignatoryKind.INDIVIDUAL: ("%(num)s individual", "%(num)s individuals"),
 }
 
 

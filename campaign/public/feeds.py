@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from feedgen.feed import FeedGenerator
 from flask import Response, current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core.caching import conditional
 from ..core.links import external_url
-from ..core.templating import long_date
+from ..core.templating import count_of, long_date
 from ..letters.models import Letter
 from ..signatures.browse import public_version
 from ..signatures.open_data import signatures_per_day
@@ -59,14 +58,14 @@ def letter_updates(letter: Letter) -> list[Update]:
     per_day = signatures_per_day(letter)
     cutoff = per_day[-1][0] - timedelta(days=DAYS_IN_FEED - 1) if per_day else None
     running = 0
-    for day, number in per_day:
-        running += number
+    for day, added in per_day:
+        running += added
         if day >= cutoff:
             updates.append(Update(
                 f"day-{day.isoformat()}", _day_end(day),
-                ngettext("%(num)d new signature on %(day)s", "%(num)d new signatures on %(day)s",
-                         number, day=long_date(day, language)),
-                ngettext("%(num)d signature in all.", "%(num)d signatures in all.", running)))
+                count_of("%(num)s new signature on %(day)s", "%(num)s new signatures on %(day)s",
+                         added, day=long_date(day, language)),
+                count_of("%(num)s signature in all.", "%(num)s signatures in all.", running)))
     return sorted(updates, key=lambda update: (update.at, update.key), reverse=True)
 
 

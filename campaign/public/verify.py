@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, abort, current_app, g, render_template, request
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -73,7 +72,7 @@ def _when(delivery: Delivery) -> str:
 
 
 def _page(template: str, status: int = 200, **context):
-    return render_template(template, when=_when, number=format_decimal, **context), status
+    return render_template(template, when=_when, **context), status
 
 
 @blueprint.get("/verify/<delivery_id>")

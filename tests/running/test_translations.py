@@ -35,7 +35,7 @@ MO = PO.with_suffix(".mo")
 
 # The keywords `make messages` passes to `pybabel extract` besides Babel's defaults (_, gettext,
 # ngettext, pgettext, ...): Flask-Babel's lazy variants, as imported in campaign/. Keep in step.
-EXTRACT_KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
+EXTRACT_KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "count_of:1,2", "lazy_pgettext:1c,2")
 
 
 def _read_catalog(path: Path) -> Catalog:
