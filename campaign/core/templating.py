@@ -69,7 +69,8 @@ def number(value: int) -> str:
 
 def count_of(singular: str, plural: str, count: int, **variables) -> str:
     """ngettext for a count written with the current language's digit grouping: "%(num)s
-    partijen" gives "10.000 partijen". (Flask-Babel's ngettext puts in the bare number.)"""
+    partijen" gives "10.000 partijen" (Flask-Babel's ngettext puts in the bare number). A
+    template global too; `make messages` extracts it as a keyword."""
     return get_translations().ngettext(singular, plural, count) % {"num": number(count),
                                                                    **variables}
 
@@ -81,5 +82,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["lines"] = lines
     app.jinja_env.filters["keep_together"] = keep_together
     app.jinja_env.filters["number"] = number
+    app.jinja_env.globals["count_of"] = count_of
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

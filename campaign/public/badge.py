@@ -5,6 +5,7 @@ from flask import Response, render_template
 from flask_babel import ngettext
 
 from ..core.caching import conditional
+from ..core.templating import number
 from ..signatures.browse import public_version
 from ..signatures.queries import counts
 from .routes import _public_letter, blueprint
@@ -25,9 +26,9 @@ def badge(slug: str):
     def render() -> Response:
         total = counts(letter).total
         label = ngettext("signature", "signatures", total)
-        number = f"{total:,}".replace(",", "." if letter.language == "nl" else ",")
-        left, right = _width(label), _width(number)
-        svg = render_template("public/badge.svg", label=label, number=number, left=left,
+        written = number(total)  # the letter's page speaks its language: 10.000
+        left, right = _width(label), _width(written)
+        svg = render_template("public/badge.svg", label=label, number=written, left=left,
                               right=right, title=letter.title)
         return Response(svg, mimetype="image/svg+xml")
 

@@ -153,7 +153,6 @@ def test_the_collector_is_as_it_was_after_renders_overlap():
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
-
 def test_a_render_leaves_its_layout_to_reference_counting(app, letter, monkeypatch):
     """A layout's reference cycle is broken when its render ends (collector.release_layouts):
     the context, with the styles and elements of every entry, is freed there and then, not
