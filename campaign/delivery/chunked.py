@@ -26,6 +26,7 @@ from ..core.links import external_url
 from ..letters.models import Letter
 from ..signatures.queries import Counts, PublicSignatories, counts, public_signatories
 from .collector import fewer_collections, release_layouts
+from .framestack import roomy_stack
 from .rendering import (
     CSS,
     HTML,
@@ -184,6 +185,7 @@ def _names_items(root) -> list:
     return items
 
 
+@roomy_stack
 def render_in_parts(letter: Letter, *, part_size: int = PART_SIZE,
                     progress: Progress | None = None,
                     stamp: DeliveryStamp | None = None) -> bytes:

@@ -26,6 +26,7 @@ from ..letters.images import images_of
 from ..letters.models import Letter, LetterImage, LetterKind, LetterVersion, SignatoryKind
 from ..signatures.queries import Counts, counts, public_signatories
 from .collector import fewer_collections
+from .framestack import roomy_stack
 from .stamp import DeliveryStamp
 
 with warnings.catch_warnings():
@@ -233,6 +234,7 @@ def render_letter_css(letter: Letter, *, numbered: bool = True, pages: int | Non
                            has_letterhead=bool(letterhead_lines(letter)))
 
 
+@roomy_stack
 def render_letter_pdf(letter: Letter, *, url_fetcher: StaticFilesOnly | None = None,
                       stamp: DeliveryStamp | None = None) -> bytes:
     """The signed letter as PDF bytes; `stamp` for the copy that is delivered (stamp.py).

@@ -179,3 +179,32 @@ def test_a_render_leaves_its_layout_to_reference_counting(app, letter, monkeypat
         finally:
             gc.enable()
     assert len(made) > 5 and not alive
+
+
+def test_a_render_runs_in_a_frame_stack_chunk_of_its_own():
+    """A layout's deep recursion, through roomy_stack, stays inside one chunk of CPython's frame
+    stack: descending 400 calls and back 300 times maps no chunk (and faults no page in) each
+    time, as it does when the descent crosses a chunk boundary (python/cpython#142183)."""
+    import resource
+    import sys
+
+    from campaign.delivery.framestack import roomy_stack
+
+    def descend(depth: int) -> int:
+        return 0 if depth == 0 else descend(depth - 1) + 1
+
+    def again_and_again() -> int:
+        return sum(descend(400) for _ in range(300))
+
+    def faults(call) -> tuple[int, int]:
+        before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+        result = call()
+        return result, resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+    plain, plain_faults = faults(again_and_again)
+    roomy, roomy_faults = faults(roomy_stack(again_and_again))
+    assert plain == roomy == 300 * 400
+    assert roomy_faults < 100
+    if sys.version_info < (3, 13):  # later releases keep a spare chunk themselves
+        assert plain_faults > 300
+    assert render_in_parts.__wrapped__ and render_letter_pdf.__wrapped__
