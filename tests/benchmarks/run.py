@@ -222,10 +222,11 @@ def page_figures(backend: str, env: dict, bare: dict) -> None:
                      target=">= 0.25 of bare" if not suffix else None,
                      **{k: v for k, v in figures.items() if k != "per_s"})
     # Under a saturating load a page's cost is the inverse of its rate (p50 is mostly queueing).
-    page_1, page_500 = measured["list_page_1_100k"], measured["list_page_500_100k"]
-    emit("list_page_500_over_page_1_rendered", page_1["per_s"] / page_500["per_s"],
-         "ratio of time per page", backend=backend, page_1_per_s=round(page_1["per_s"], 1),
-         page_500_per_s=round(page_500["per_s"], 1), turns=page_1["turns"], target="<= 1.2")
+    # `measured` is the rendered pass's, the last of the loop.
+    first, deep = measured["list_page_1_100k"], measured["list_page_500_100k"]
+    emit("list_page_500_over_page_1_rendered", first["per_s"] / deep["per_s"],
+         "ratio of time per page", backend=backend, page_1_per_s=round(first["per_s"], 1),
+         page_500_per_s=round(deep["per_s"], 1), turns=first["turns"], target="<= 1.2")
 
 
 def _pair_in_turns(pages: dict, pair: tuple[str, str]) -> dict:
